@@ -1,0 +1,265 @@
+"""The backend interface: the one list of primitives every device implements.
+
+Everything above this boundary (tensors, autograd Functions, layers,
+optimizers) calls only these methods, on raw device arrays, and never
+branches on the device. A backend is a class whose methods take and return
+its own array type (``numpy.ndarray`` on the CPU, device arrays on CUDA).
+To add a device, subclass :class:`Backend` and implement every method; a
+reader can compare two backends line by line because the names are the same.
+
+Conventions shared by all primitives:
+- ``shape`` is a tuple of ints, ``dtype`` a ``numpy.dtype``.
+- ``axis`` is ``None`` (all axes) or a tuple of non-negative ints.
+- Functions ending in ``_`` modify their first argument in place.
+- Arguments have been validated by the caller: shapes agree, dtypes match.
+  The nn primitives (batch norm, im2col, pooling, cross-entropy) validate
+  again before any compiled kernel runs, because a bad index in a kernel is
+  a crash rather than an exception.
+"""
+
+from abc import ABC, abstractmethod
+
+
+class Backend(ABC):
+    """Primitive operations on one device's arrays."""
+
+    name = "abstract"
+
+    # ---- creation and transfer -------------------------------------------
+    @abstractmethod
+    def from_numpy(self, array, dtype=None):
+        """Device array holding ``array`` (cast to ``dtype`` when given).
+
+        On the CPU this does not copy when no cast is needed."""
+
+    @abstractmethod
+    def to_numpy(self, x):
+        """Host ``numpy.ndarray`` with the values of ``x``."""
+
+    @abstractmethod
+    def full(self, shape, value, dtype):
+        """New array of ``shape`` filled with ``value``."""
+
+    @abstractmethod
+    def arange(self, start, stop, step, dtype):
+        """1-d array ``start, start+step, ...`` below ``stop``."""
+
+    @abstractmethod
+    def random_normal(self, shape, dtype, generator):
+        """Standard normal samples drawn from a ``numpy.random.Generator``."""
+
+    @abstractmethod
+    def random_uniform(self, shape, dtype, generator):
+        """Uniform samples in [0, 1) drawn from a ``numpy.random.Generator``."""
+
+    @abstractmethod
+    def astype(self, x, dtype):
+        """``x`` converted to ``dtype`` (a new array)."""
+
+    @abstractmethod
+    def copy(self, x):
+        """A contiguous copy of ``x``."""
+
+    # ---- elementwise, with NumPy broadcasting -----------------------------
+    @abstractmethod
+    def add(self, a, b):
+        """a + b (either may be a Python scalar)."""
+
+    @abstractmethod
+    def sub(self, a, b):
+        """a - b."""
+
+    @abstractmethod
+    def mul(self, a, b):
+        """a * b."""
+
+    @abstractmethod
+    def div(self, a, b):
+        """a / b."""
+
+    @abstractmethod
+    def pow(self, a, b):
+        """a ** b."""
+
+    @abstractmethod
+    def maximum(self, a, b):
+        """Elementwise maximum."""
+
+    @abstractmethod
+    def minimum(self, a, b):
+        """Elementwise minimum."""
+
+    @abstractmethod
+    def compare(self, op, a, b):
+        """Boolean array of ``a op b``; ``op`` in eq, ne, lt, le, gt, ge."""
+
+    @abstractmethod
+    def where(self, condition, a, b):
+        """``a`` where ``condition`` holds, else ``b``."""
+
+    @abstractmethod
+    def neg(self, x):
+        """-x."""
+
+    @abstractmethod
+    def exp(self, x):
+        """e ** x."""
+
+    @abstractmethod
+    def log(self, x):
+        """Natural logarithm."""
+
+    @abstractmethod
+    def sqrt(self, x):
+        """Square root."""
+
+    @abstractmethod
+    def abs(self, x):
+        """Absolute value."""
+
+    @abstractmethod
+    def sign(self, x):
+        """-1, 0 or 1 by the sign of x."""
+
+    @abstractmethod
+    def sigmoid(self, x):
+        """1 / (1 + e ** -x), without overflow for large |x|."""
+
+    @abstractmethod
+    def sigmoid_backward(self, dy, y):
+        """dy * y * (1 - y) given the forward output y."""
+
+    @abstractmethod
+    def relu(self, x):
+        """max(x, 0)."""
+
+    @abstractmethod
+    def relu_backward(self, dy, x):
+        """dy where x > 0, else 0."""
+
+    @abstractmethod
+    def tanh(self, x):
+        """Hyperbolic tangent."""
+
+    @abstractmethod
+    def tanh_backward(self, dy, y):
+        """dy * (1 - y ** 2) given the forward output y."""
+
+    # ---- reductions -------------------------------------------------------
+    @abstractmethod
+    def sum(self, x, axis, keepdims):
+        """Sum over ``axis``."""
+
+    @abstractmethod
+    def max(self, x, axis, keepdims):
+        """Maximum over ``axis``."""
+
+    @abstractmethod
+    def argmax(self, x, axis):
+        """Index of the maximum along one ``axis`` (an int) as int64."""
+
+    # ---- shape ------------------------------------------------------------
+    @abstractmethod
+    def reshape(self, x, shape):
+        """``x`` with a new shape (a view when possible)."""
+
+    @abstractmethod
+    def transpose(self, x, axes):
+        """``x`` with its axes permuted."""
+
+    @abstractmethod
+    def broadcast_to(self, x, shape):
+        """``x`` broadcast to ``shape`` (may be a read-only view)."""
+
+    @abstractmethod
+    def getitem(self, x, index):
+        """``x[index]`` for a basic index (ints, slices, None, Ellipsis)."""
+
+    @abstractmethod
+    def getitem_backward(self, dy, shape, index):
+        """Zeros of ``shape`` with ``dy`` written at ``index``."""
+
+    @abstractmethod
+    def concatenate(self, arrays, axis):
+        """Join arrays along an existing axis."""
+
+    # ---- linear algebra ---------------------------------------------------
+    @abstractmethod
+    def matmul(self, a, b):
+        """Matrix product with NumPy's batching rules (both ndim >= 2)."""
+
+    # ---- in place ---------------------------------------------------------
+    @abstractmethod
+    def copy_(self, dst, src):
+        """dst[...] = src."""
+
+    @abstractmethod
+    def lerp_(self, dst, src, weight):
+        """dst = (1 - weight) * dst + weight * src (running averages)."""
+
+    # ---- neural-network primitives (compiled kernels) ---------------------
+    @abstractmethod
+    def batch_norm_forward_train(self, x, gamma, beta, eps):
+        """(y, mean, var, invstd) with batch statistics per channel.
+
+        ``x`` is (N, C) or (N, C, H, W); var is biased; gamma, beta may be
+        None (no affine transform)."""
+
+    @abstractmethod
+    def batch_norm_forward_eval(self, x, gamma, beta, running_mean, running_var, eps):
+        """y normalised with the population statistics."""
+
+    @abstractmethod
+    def batch_norm_backward(self, dy, x, gamma, mean, invstd):
+        """(dx, dgamma, dbeta) when batch statistics were used."""
+
+    @abstractmethod
+    def batch_norm_backward_eval(self, dy, x, gamma, running_mean, running_var, eps):
+        """(dx, dgamma, dbeta) when population statistics were used."""
+
+    @abstractmethod
+    def im2col(self, x, kh, kw, sh, sw, ph, pw):
+        """Patches of (N, C, H, W) as (N, C*kh*kw, OH*OW)."""
+
+    @abstractmethod
+    def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw):
+        """Adjoint of im2col: patch gradients summed back into (N, C, H, W)."""
+
+    @abstractmethod
+    def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
+        """(y, argmax) with argmax the flat index in each input plane."""
+
+    @abstractmethod
+    def max_pool2d_backward(self, dy, argmax, x_shape):
+        """dy scattered back to the selected inputs."""
+
+    @abstractmethod
+    def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
+        """Average pooling, padding counted in the divisor."""
+
+    @abstractmethod
+    def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw):
+        """Gradient of average pooling."""
+
+    @abstractmethod
+    def softmax_cross_entropy_forward(self, logits, labels):
+        """(per-sample losses (N,), softmax probabilities (N, K))."""
+
+    @abstractmethod
+    def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
+        """(probs - onehot(labels)) * grad_losses[:, None]."""
+
+    # ---- optimizer updates, in place on parameters and state --------------
+    @abstractmethod
+    def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening,
+                  weight_decay, nesterov, first_step):
+        """One SGD update in PyTorch's form; momentum_buf may be None."""
+
+    @abstractmethod
+    def adam_step_(self, param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps,
+                   weight_decay, step):
+        """One Adam update (bias-corrected, L2 weight decay added to grad)."""
+
+    @abstractmethod
+    def adagrad_step_(self, param, grad, state_sum, lr, eps, weight_decay):
+        """One Adagrad update (lr already decayed by the caller)."""

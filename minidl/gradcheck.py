@@ -1,0 +1,86 @@
+"""gradcheck: analytic gradients against float64 central differences.
+
+The function is reduced to a scalar through a fixed random projection of its
+output, so every output element takes part and a wrong gradient cannot hide
+behind a symmetric one. The tolerance table below is the one the test suite
+uses."""
+
+import numpy as np
+
+from .autograd import no_grad
+from .backend import get_backend
+from .tensor import Tensor
+
+# eps for the finite differences, and the atol/rtol the comparison allows
+TOLERANCES = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-4}
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numeric gradients disagree."""
+
+
+def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0):
+    """Check ``fn(*inputs)``'s gradients w.r.t. every input that requires grad.
+
+    Inputs must be float64 tensors. Returns True, or raises GradcheckError
+    naming, for each failing input, the worst element with its analytic and
+    numeric derivative."""
+    eps = TOLERANCES["eps"] if eps is None else eps
+    atol = TOLERANCES["atol"] if atol is None else atol
+    rtol = TOLERANCES["rtol"] if rtol is None else rtol
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs")
+
+    with no_grad():
+        out = fn(*inputs)
+    rng = np.random.default_rng(seed)
+    projection_host = rng.standard_normal(out.shape)
+    backend = get_backend(out.device)
+    projection = Tensor._wrap(backend.from_numpy(projection_host, out.dtype), out.device)
+
+    def objective():
+        with no_grad():
+            return float((fn(*inputs) * projection).sum().item())
+
+    for i in checked:
+        inputs[i].grad = None
+    (fn(*inputs) * projection).sum().backward()
+
+    failures = []
+    for i in checked:
+        tensor = inputs[i]
+        analytic = (tensor.grad.numpy() if tensor.grad is not None
+                    else np.zeros(tensor.shape))
+        numeric = _numeric_gradient(tensor, objective, eps)
+        error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        if error.size and error.max() > 0:
+            worst = np.unravel_index(int(np.argmax(error)), error.shape)
+            failures.append(f"input {i} {tensor.shape}: worst element {tuple(map(int, worst))} "
+                            f"analytic {analytic[worst]:.8g} numeric {numeric[worst]:.8g}")
+    if failures:
+        raise GradcheckError("gradcheck failed:\n  " + "\n  ".join(failures))
+    return True
+
+
+def _numeric_gradient(tensor, objective, eps):
+    """Central differences, perturbing one element at a time in place."""
+    backend = get_backend(tensor.device)
+    host = backend.to_numpy(tensor.data).copy()
+    grad = np.zeros(host.shape)
+    flat = host.reshape(-1)
+    for k in range(flat.size):
+        original = flat[k]
+        flat[k] = original + eps
+        backend.copy_(tensor.data, backend.from_numpy(host))
+        plus = objective()
+        flat[k] = original - eps
+        backend.copy_(tensor.data, backend.from_numpy(host))
+        minus = objective()
+        flat[k] = original
+        grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
+    backend.copy_(tensor.data, backend.from_numpy(host))
+    return grad

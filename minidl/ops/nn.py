@@ -1,0 +1,185 @@
+"""Neural-network Functions: convolution, pooling, batch normalisation,
+softmax cross-entropy, log-softmax and dropout. The heavy lifting is in the
+backend's compiled primitives; the chain rule is written here, once."""
+
+from ..autograd import Function
+
+
+class Conv2d(Function):
+    """2-d cross-correlation as im2col + one batched matmul.
+
+    x (N, C, H, W), weight (O, C, kh, kw) -> (N, O, OH, OW)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding):
+        be = ctx.backend
+        n, _, h, w = x.shape
+        o, c, kh, kw = weight.shape
+        (sh, sw), (ph, pw) = stride, padding
+        oh = (h + 2 * ph - kh) // sh + 1
+        ow = (w + 2 * pw - kw) // sw + 1
+        cols = be.im2col(x, kh, kw, sh, sw, ph, pw)          # (N, C*kh*kw, L)
+        w2 = be.reshape(weight, (o, c * kh * kw))
+        out = be.matmul(w2, cols)                              # (N, O, L)
+        out = be.reshape(out, (n, o, oh, ow))
+        if bias is not None:
+            out = be.add(out, be.reshape(bias, (1, o, 1, 1)))
+        ctx.save_for_backward(cols, weight)
+        ctx.geometry = (x.shape, kh, kw, sh, sw, ph, pw)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        cols, weight = ctx.saved
+        x_shape, kh, kw, sh, sw, ph, pw = ctx.geometry
+        be = ctx.backend
+        n, o = grad.shape[0], grad.shape[1]
+        g3 = be.reshape(grad, (n, o, grad.shape[2] * grad.shape[3]))  # (N, O, L)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = gw = gb = None
+        if need_x:
+            w2t = be.transpose(be.reshape(weight, (o, -1)), (1, 0))   # (C*kh*kw, O)
+            gcols = be.matmul(w2t, g3)                                 # (N, C*kh*kw, L)
+            gx = be.col2im(gcols, x_shape, kh, kw, sh, sw, ph, pw)
+        if need_w:
+            per_sample = be.matmul(g3, be.transpose(cols, (0, 2, 1)))  # (N, O, C*kh*kw)
+            gw = be.reshape(be.sum(per_sample, (0,), False), weight.shape)
+        if need_b:
+            gb = be.sum(grad, (0, 2, 3), False)
+        return gx, gw, gb, None, None
+
+
+class MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding):
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        out, argmax = ctx.backend.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+        ctx.save_for_backward(argmax)
+        ctx.x_shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (argmax,) = ctx.saved
+        return ctx.backend.max_pool2d_backward(grad, argmax, ctx.x_shape), None, None, None
+
+
+class AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding):
+        (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+        ctx.geometry = (x.shape, kh, kw, sh, sw, ph, pw)
+        return ctx.backend.avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.backend.avg_pool2d_backward(grad, *ctx.geometry), None, None, None
+
+
+class BatchNormTrain(Function):
+    """Batch normalisation with batch statistics (PAPER.md Algorithm 1).
+
+    Updates the running statistics in place as a side effect, as PyTorch
+    does: running = (1 - momentum) * running + momentum * batch statistic,
+    with the unbiased m / (m - 1) variance."""
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta, running_mean, running_var, momentum, eps):
+        be = ctx.backend
+        y, mean, var, invstd = be.batch_norm_forward_train(x, gamma, beta, eps)
+        if running_mean is not None:
+            count = x.size // x.shape[1]
+            be.lerp_(running_mean, mean, momentum)
+            be.lerp_(running_var, be.mul(var, count / (count - 1)), momentum)
+        ctx.save_for_backward(x, gamma, mean, invstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, gamma, mean, invstd = ctx.saved
+        dx, dgamma, dbeta = ctx.backend.batch_norm_backward(grad, x, gamma, mean, invstd)
+        need = ctx.needs_input_grad
+        return (dx if need[0] else None, dgamma if need[1] else None,
+                dbeta if need[2] else None, None, None, None, None)
+
+
+class BatchNormEval(Function):
+    """Batch normalisation with population statistics (PAPER.md Algorithm 2)."""
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta, running_mean, running_var, eps):
+        ctx.save_for_backward(x, gamma, running_mean, running_var)
+        ctx.eps = eps
+        return ctx.backend.batch_norm_forward_eval(x, gamma, beta, running_mean,
+                                                   running_var, eps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, gamma, running_mean, running_var = ctx.saved
+        dx, dgamma, dbeta = ctx.backend.batch_norm_backward_eval(
+            grad, x, gamma, running_mean, running_var, ctx.eps)
+        need = ctx.needs_input_grad
+        return (dx if need[0] else None, dgamma if need[1] else None,
+                dbeta if need[2] else None, None, None, None)
+
+
+class SoftmaxCrossEntropy(Function):
+    """Mean (or summed) cross-entropy of softmax(logits) against class labels."""
+
+    @staticmethod
+    def forward(ctx, logits, labels, reduction):
+        be = ctx.backend
+        losses, probs = be.softmax_cross_entropy_forward(logits, labels)
+        ctx.save_for_backward(probs, labels)
+        ctx.reduction = reduction
+        if reduction == "none":
+            return losses
+        total = be.sum(losses, None, False)
+        return be.mul(total, 1.0 / losses.shape[0]) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        probs, labels = ctx.saved
+        be = ctx.backend
+        n = probs.shape[0]
+        if ctx.reduction == "none":
+            grad_losses = grad
+        else:
+            scale = be.mul(grad, 1.0 / n) if ctx.reduction == "mean" else grad
+            grad_losses = be.broadcast_to(scale, (n,))
+        return be.softmax_cross_entropy_backward(probs, labels, grad_losses), None, None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, axis):
+        be = ctx.backend
+        shifted = be.sub(x, be.max(x, (axis,), True))
+        out = be.sub(shifted, be.log(be.sum(be.exp(shifted), (axis,), True)))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        be = ctx.backend
+        softmax = be.exp(out)
+        return be.sub(grad, be.mul(softmax, be.sum(grad, (ctx.axis,), True))), None
+
+
+class Dropout(Function):
+    """Inverted dropout: keep with probability 1 - p and scale by 1 / (1 - p)."""
+
+    @staticmethod
+    def forward(ctx, x, p, generator):
+        be = ctx.backend
+        keep = be.compare("ge", be.random_uniform(x.shape, x.dtype, generator), p)
+        mask = be.mul(be.astype(keep, x.dtype), 1.0 / (1.0 - p))
+        ctx.save_for_backward(mask)
+        return be.mul(x, mask)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved
+        return ctx.backend.mul(grad, mask), None, None

@@ -1,0 +1,28 @@
+"""The global random generator behind randn, parameter initialisation and
+dropout. ``manual_seed`` makes all of them reproducible."""
+
+import numpy as np
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Reseed the global generator (and return it)."""
+    global _generator
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+def default_generator():
+    return _generator
+
+
+def get_rng_state():
+    """The generator's state, a plain dict that can be saved and restored."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state):
+    _generator.bit_generator.state = state

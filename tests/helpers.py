@@ -1,0 +1,25 @@
+"""Helpers shared by the tests: float64 tensors and the one gradcheck.
+
+Every backward test goes through ``check_gradients``, which calls the public
+``minidl.gradcheck`` with its single tolerance table."""
+
+import numpy as np
+
+import minidl as mdl
+
+
+def t64(array, device="cpu", requires_grad=True):
+    """A float64 tensor for gradient checks."""
+    return mdl.tensor(np.asarray(array, dtype=np.float64), dtype=mdl.float64,
+                      device=device, requires_grad=requires_grad)
+
+
+def check_gradients(fn, *inputs):
+    assert mdl.gradcheck(fn, *inputs)
+
+
+def assert_close(actual, expected, dtype=np.float32):
+    """Forward results against a NumPy reference, tolerance by dtype."""
+    actual = actual.numpy() if isinstance(actual, mdl.Tensor) else np.asarray(actual)
+    rtol, atol = (1e-5, 1e-6) if np.dtype(dtype) == np.float32 else (1e-10, 1e-12)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)

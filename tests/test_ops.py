@@ -1,0 +1,203 @@
+"""Every elementwise, reduction and shape op: forward against NumPy and
+backward against central differences (float64), on every test device."""
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+from helpers import assert_close, check_gradients, t64
+
+SHAPE = (3, 4)
+
+# name -> (minidl function, numpy reference, input transform keeping it in domain)
+UNARY = {
+    "neg": (lambda x: -x, lambda a: -a, None),
+    "exp": (lambda x: x.exp(), np.exp, None),
+    "log": (lambda x: x.log(), np.log, lambda a: np.abs(a) + 0.5),
+    "sqrt": (lambda x: x.sqrt(), np.sqrt, lambda a: np.abs(a) + 0.5),
+    "abs": (lambda x: x.abs(), np.abs, lambda a: a + np.sign(a) * 0.1),
+    "sigmoid": (lambda x: x.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), None),
+    "relu": (lambda x: x.relu(), lambda a: np.maximum(a, 0), lambda a: a + np.sign(a) * 0.1),
+    "tanh": (lambda x: x.tanh(), np.tanh, None),
+    "pow2": (lambda x: x ** 2, lambda a: a ** 2, None),
+    "pow_half": (lambda x: x ** 0.5, np.sqrt, lambda a: np.abs(a) + 0.5),
+    "rsub": (lambda x: 2 - x, lambda a: 2 - a, None),
+    "rdiv": (lambda x: 1 / x, lambda a: 1 / a, lambda a: np.abs(a) + 0.5),
+    "clip": (lambda x: x.clip(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+             lambda a: np.where(np.abs(np.abs(a) - 0.5) < 0.05, a + 0.2, a)),
+}
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+    "pow": (lambda a, b: a ** b, np.power),
+    "maximum": (lambda a, b: a.maximum(b), np.maximum),
+}
+
+# broadcasting pairs: (shape of a, shape of b)
+BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1))]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_forward_and_gradient(name, device, rng):
+    fn, reference, domain = UNARY[name]
+    a = rng.standard_normal(SHAPE)
+    if domain is not None:
+        a = domain(a)
+    x32 = mdl.tensor(a, device=device)
+    assert x32.dtype == mdl.float32
+    out = fn(x32)
+    assert out.dtype == mdl.float32 and out.device == device
+    assert_close(out, reference(a.astype(np.float32)).astype(np.float32))
+    check_gradients(fn, t64(a, device))
+
+
+@pytest.mark.parametrize("shapes", BROADCAST, ids=str)
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_forward_and_gradient(name, shapes, device, rng):
+    fn, reference = BINARY[name]
+    a = rng.standard_normal(shapes[0])
+    b = rng.standard_normal(shapes[1])
+    if name in ("div", "pow"):
+        b = np.abs(b) + 0.5
+    if name == "pow":
+        a = np.abs(a) + 0.5
+    if name == "maximum":
+        b = b + 0.05  # keep ties away from the finite differences
+    assert_close(fn(mdl.tensor(a, device=device), mdl.tensor(b, device=device)),
+                 reference(a.astype(np.float32), b.astype(np.float32)))
+    assert_close(fn(t64(a, device), t64(b, device)), reference(a, b), np.float64)
+    check_gradients(fn, t64(a, device), t64(b, device))
+
+
+def test_scalar_operands_keep_float32(device):
+    x = mdl.ones(2, 2, device=device)
+    for out in (x + 1, 1 + x, x * 2.5, x / 3, 3 / x, x - 1, x ** 2, np.float64(2.0) * x):
+        assert out.dtype == mdl.float32
+
+
+def test_numpy_array_on_the_left_defers_to_tensor(device):
+    x = mdl.ones(2, 2, device=device)
+    out = np.ones((2, 2)) + x
+    assert isinstance(out, mdl.Tensor)
+    assert_close(out, np.full((2, 2), 2.0))
+
+
+REDUCTIONS = {
+    "sum": (lambda x, **k: x.sum(**k), lambda a, **k: a.sum(**k)),
+    "mean": (lambda x, **k: x.mean(**k), lambda a, **k: a.mean(**k)),
+    "max": (lambda x, **k: x.max(**k), lambda a, **k: a.max(**k)),
+    "var": (lambda x, **k: x.var(**k), lambda a, **k: a.var(**k)),
+}
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)])
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reductions(name, axis, keepdims, device, rng):
+    fn, reference = REDUCTIONS[name]
+    a = rng.standard_normal((2, 3, 4))
+    out = fn(mdl.tensor(a, device=device), axis=axis, keepdims=keepdims)
+    expected = reference(a.astype(np.float32), axis=axis, keepdims=keepdims)
+    assert out.shape == np.shape(expected)
+    assert_close(out, expected)
+    check_gradients(lambda x: fn(x, axis=axis, keepdims=keepdims), t64(a, device))
+
+
+def test_dim_alias_and_keepdim(device):
+    a = np.arange(6.0).reshape(2, 3)
+    x = mdl.tensor(a, device=device)
+    assert_close(x.sum(dim=1, keepdim=True), a.sum(axis=1, keepdims=True))
+    assert_close(x.mean(dim=0), a.mean(axis=0))
+
+
+def test_max_splits_gradient_between_ties(device):
+    x = t64([[1.0, 3.0, 3.0]], device)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 0.5, 0.5]])
+
+
+def test_matmul(device, rng):
+    a = rng.standard_normal((3, 4))
+    b = rng.standard_normal((4, 5))
+    assert_close(mdl.tensor(a, device=device) @ mdl.tensor(b, device=device),
+                 a.astype(np.float32) @ b.astype(np.float32))
+    check_gradients(lambda x, y: x @ y, t64(a, device), t64(b, device))
+    batched = rng.standard_normal((2, 3, 4))
+    check_gradients(lambda x, y: x @ y, t64(batched, device), t64(b, device))
+
+
+def test_matmul_shape_errors_name_both_shapes(device):
+    with pytest.raises(ValueError, match=r"\(3, 4\).*\(5, 2\)"):
+        mdl.ones(3, 4, device=device) @ mdl.ones(5, 2, device=device)
+    with pytest.raises(ValueError, match="at least 2"):
+        mdl.ones(3, device=device) @ mdl.ones(3, 2, device=device)
+
+
+def test_broadcast_error_names_op_and_shapes(device):
+    with pytest.raises(ValueError, match=r"add: shapes \(3, 4\) and \(3,\)"):
+        mdl.ones(3, 4, device=device) + mdl.ones(3, device=device)
+
+
+SHAPE_OPS = {
+    "reshape": (lambda x: x.reshape(4, 6), lambda a: a.reshape(4, 6)),
+    "reshape_infer": (lambda x: x.reshape(-1, 3), lambda a: a.reshape(-1, 3)),
+    "transpose": (lambda x: x.transpose(), lambda a: a.transpose()),
+    "transpose_two": (lambda x: x.transpose(0, 2), lambda a: np.swapaxes(a, 0, 2)),
+    "permute": (lambda x: x.permute(1, 2, 0), lambda a: a.transpose(1, 2, 0)),
+    "T": (lambda x: x.T, lambda a: a.T),
+    "flatten": (lambda x: x.flatten(), lambda a: a.reshape(-1)),
+    "flatten_1": (lambda x: x.flatten(1), lambda a: a.reshape(2, -1)),
+    "slice": (lambda x: x[1:, ::2], lambda a: a[1:, ::2]),
+    "int_index": (lambda x: x[0, 1], lambda a: a[0, 1]),
+    "newaxis": (lambda x: x[None, ..., 1], lambda a: a[None, ..., 1]),
+    "negative_index": (lambda x: x[-1], lambda a: a[-1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_OPS))
+def test_shape_ops(name, device, rng):
+    fn, reference = SHAPE_OPS[name]
+    a = rng.standard_normal((2, 3, 4))
+    out = fn(mdl.tensor(a, device=device))
+    expected = reference(a.astype(np.float32))
+    assert out.shape == expected.shape
+    assert_close(out, expected)
+    check_gradients(lambda x: fn(x) * 1.0, t64(a, device))
+
+
+def test_cat_and_stack(device, rng):
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 3))
+    assert_close(mdl.cat([mdl.tensor(a, device=device), mdl.tensor(b, device=device)]),
+                 np.concatenate([a, b]).astype(np.float32))
+    check_gradients(lambda x, y: mdl.cat([x, y], axis=0), t64(a, device), t64(b, device))
+    c = rng.standard_normal((2, 3))
+    check_gradients(lambda x, y: mdl.cat([x, y], dim=1), t64(a, device), t64(c, device))
+    assert_close(mdl.stack([mdl.tensor(a, device=device), mdl.tensor(c, device=device)], 1),
+                 np.stack([a, c], 1).astype(np.float32))
+    check_gradients(lambda x, y: mdl.stack([x, y], axis=2), t64(a, device), t64(c, device))
+
+
+def test_cat_and_stack_errors(device):
+    with pytest.raises(ValueError, match="cat: shapes"):
+        mdl.cat([mdl.ones(2, 3, device=device), mdl.ones(2, 4, device=device)])
+    with pytest.raises(ValueError, match="stack: shapes"):
+        mdl.stack([mdl.ones(2, device=device), mdl.ones(3, device=device)])
+    with pytest.raises(ValueError, match="non-empty"):
+        mdl.cat([])
+
+
+def test_shape_errors(device):
+    x = mdl.ones(2, 3, device=device)
+    with pytest.raises(ValueError, match="reshape"):
+        x.reshape(4, 2)
+    with pytest.raises(ValueError, match="permute"):
+        x.permute(0, 0)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[5]
+    with pytest.raises(TypeError, match="basic indexing"):
+        x[[0, 1]]
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        x.sum(axis=2)
