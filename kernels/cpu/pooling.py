@@ -1,0 +1,365 @@
+"""2-D max and average pooling on the CPU: Numba kernels and their validating launchers.
+
+Owns max_pool2d / avg_pool2d forward and backward over (N, C, H, W) with PyTorch
+semantics (ceil_mode=False, dilation 1): output size floor((H + 2*pad - k) / stride) + 1,
+pad <= k // 2.  Max pooling pads with -inf (padding is never selected) and returns, as
+int64, the flat index h*W + w of the selected element within its (H, W) plane; on ties
+the first maximum in row-major window order wins, and NaN propagates as in PyTorch (a
+NaN is always taken, so the last NaN of the window wins); a window whose real elements
+are all -inf points at its first real element.  Average pooling counts the padding
+(count_include_pad=True): every window sum is divided by kh*kw.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .im2col import _as_int, _check_x_shape, _n_chunks
+
+__all__ = [
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+]
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# --------------------------------------------------------------------------- kernels
+# Window loops over tiny rows (OW ~ 14) run scalar and, for max, mispredict a branch on
+# nearly every element.  Instead each plane is copied into a flat padded buffer P of row
+# length Wp (padding -inf for max, 0 for avg; P[h*Wp + w]) and every window offset
+# (i, j) is one long loop over the flat stride-1 output grid t = r*Wp + s:
+#     R[t] = reduce over (i, j) of P[t + i*Wp + j]
+# which vectorises (compare-and-blend or add, no branches).  Output (oh, ow) is then
+# read at t = oh*sh*Wp + ow*sw; the other positions of the grid (strided-over windows,
+# the last kw-1 columns of each row) are computed and ignored, which costs less than
+# the scalar loop.  P has kw-1 extra elements at the end, so the grid's last row stays
+# in bounds.  Windows are combined in (i, j) row-major order, as a direct loop would.
+#
+# Planes are independent: a kernel splits the N*C planes into `n_chunks` contiguous
+# chunks (one prange iteration each, which owns its scratch buffers and writes only
+# its own planes), so the split never changes a result.
+
+
+# (kept here rather than imported: Numba's cache does not notice edits to a jitted
+# function defined in another file)
+@njit(cache=True, fastmath=False)
+def _chunk_bounds(chunk, n_chunks, n_planes):
+    return chunk * n_planes // n_chunks, (chunk + 1) * n_planes // n_chunks
+
+
+@njit(cache=True, fastmath=False)
+def _fill_padded(padded, plane, ph, pw, fill):
+    """padded (flat, Hp*Wp + slack) <- plane surrounded by `fill`."""
+    height, width = plane.shape
+    padded_w = width + 2 * pw
+    padded[:ph * padded_w] = fill
+    for h in range(height):
+        row = padded[(h + ph) * padded_w:(h + ph + 1) * padded_w]
+        row[:pw] = fill
+        src = plane[h]
+        for w in range(width):
+            row[pw + w] = src[w]
+        row[pw + width:] = fill
+    padded[(height + ph) * padded_w:] = fill
+
+
+@njit(cache=True, fastmath=False)
+def _first_real_offsets(pos_init, height, width, kh, ph, pw):
+    """For every grid position, the offset i*W + j of its window's first real element.
+
+    It is where PyTorch points argmax when every real element of the window is -inf
+    (nothing ever beats the initial -inf), so it seeds the per-plane offsets."""
+    padded_w = width + 2 * pw
+    for r in range(height + 2 * ph - kh + 1):
+        for s in range(padded_w):
+            pos_init[r * padded_w + s] = max(ph - r, 0) * width + max(pw - s, 0)
+
+
+@njit(cache=True, fastmath=False)
+def _max_pool_plane(plane, out, out_idx, kh, kw, sh, sw, ph, pw, padded, best, pos, pos_init):
+    height, width = plane.shape
+    padded_w = width + 2 * pw
+    _fill_padded(padded, plane, ph, pw, -np.inf)
+    best[:] = -np.inf
+    # pos: the winner's offset i*W + j from its window's top-left corner, in unpadded
+    # coordinates, so that the flat index is a plain sum (no division per output).
+    # An explicit copy loop: Numba's array-to-array slice assignment costs ~2 s to compile.
+    for t in range(pos.shape[0]):
+        pos[t] = pos_init[t]
+    for i in range(kh):
+        for j in range(kw):
+            src = padded[i * padded_w + j:]
+            delta = i * width + j
+            for t in range(best.shape[0]):
+                v = src[t]
+                cur = best[t]
+                # PyTorch's rule: strict > keeps the first maximum, any NaN is taken
+                take = (v > cur) | (v != v)
+                best[t] = v if take else cur
+                pos[t] = delta if take else pos[t]
+    for oh in range(out.shape[0]):
+        row_out = out[oh]
+        row_idx = out_idx[oh]
+        win_best = best[oh * sh * padded_w:]
+        win_pos = pos[oh * sh * padded_w:]
+        corner = (oh * sh - ph) * width - pw  # flat index of window (oh, 0)'s corner
+        if sw == 1:  # contiguous: vectorises
+            for ow in range(out.shape[1]):
+                row_out[ow] = win_best[ow]
+                row_idx[ow] = corner + ow + win_pos[ow]
+        else:
+            for ow in range(out.shape[1]):
+                row_out[ow] = win_best[ow * sw]
+                row_idx[ow] = corner + ow * sw + win_pos[ow * sw]
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def _max_pool_forward_kernel(x, y, argmax, kh, kw, sh, sw, ph, pw, n_chunks):
+    n_batch, n_chan, height, width = x.shape
+    n_planes = n_batch * n_chan
+    padded_size = (height + 2 * ph) * (width + 2 * pw) + kw - 1
+    grid = (height + 2 * ph - kh + 1) * (width + 2 * pw)
+    for chunk in prange(n_chunks):
+        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
+        padded = np.empty(padded_size, dtype=x.dtype)
+        best = np.empty(grid, dtype=x.dtype)
+        pos = np.empty(grid, dtype=np.int32)
+        pos_init = np.empty(grid, dtype=np.int32)
+        _first_real_offsets(pos_init, height, width, kh, ph, pw)
+        for p in range(lo, hi):
+            n = p // n_chan
+            c = p % n_chan
+            _max_pool_plane(
+                x[n, c], y[n, c], argmax[n, c], kh, kw, sh, sw, ph, pw,
+                padded, best, pos, pos_init,
+            )
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def _max_pool_backward_kernel(dy, argmax, dx, n_chunks):
+    """dx[n, c].flat[argmax] += dy, plane by plane (float64 accumulation in output order)."""
+    n_batch, n_chan, oh_size, ow_size = dy.shape
+    height, width = dx.shape[2], dx.shape[3]
+    n_planes = n_batch * n_chan
+    for chunk in prange(n_chunks):
+        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
+        acc = np.empty(height * width)
+        for p in range(lo, hi):
+            n = p // n_chan
+            c = p % n_chan
+            acc[:] = 0.0
+            g = dy[n, c]
+            idx = argmax[n, c]
+            for oh in range(oh_size):
+                for ow in range(ow_size):
+                    acc[idx[oh, ow]] += np.float64(g[oh, ow])
+            out = dx[n, c]
+            for h in range(height):
+                for w in range(width):
+                    out[h, w] = acc[h * width + w]
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def _avg_pool_forward_kernel(x, y, kh, kw, sh, sw, ph, pw, n_chunks):
+    n_batch, n_chan, height, width = x.shape
+    oh_size, ow_size = y.shape[2], y.shape[3]
+    n_planes = n_batch * n_chan
+    padded_w = width + 2 * pw
+    padded_size = (height + 2 * ph) * padded_w + kw - 1
+    grid = (height + 2 * ph - kh + 1) * padded_w
+    area = np.float64(kh * kw)
+    for chunk in prange(n_chunks):
+        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
+        padded = np.empty(padded_size, dtype=x.dtype)
+        acc = np.empty(grid)
+        for p in range(lo, hi):
+            n = p // n_chan
+            c = p % n_chan
+            _fill_padded(padded, x[n, c], ph, pw, 0.0)
+            acc[:] = 0.0
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * padded_w + j
+                    src = padded[off:off + grid]
+                    for t in range(grid):
+                        acc[t] += np.float64(src[t])
+            out = y[n, c]
+            for oh in range(oh_size):
+                row_acc = acc[oh * sh * padded_w:]
+                row_out = out[oh]
+                if sw == 1:  # contiguous: the divisions vectorise
+                    for ow in range(ow_size):
+                        row_out[ow] = row_acc[ow] / area
+                else:
+                    for ow in range(ow_size):
+                        row_out[ow] = row_acc[ow * sw] / area
+
+
+@njit(parallel=True, cache=True, fastmath=False)
+def _avg_pool_backward_kernel(dy, dx, kh, kw, sh, sw, ph, pw, n_chunks):
+    """Adjoint of _avg_pool_forward_kernel: each dy / (kh*kw) is spread over its window.
+
+    The shares are placed on the flat grid (zeros elsewhere) and added to a padded
+    float64 plane once per window offset, in a fixed order; sums that land in the
+    padding belong to no input element and are dropped."""
+    n_batch, n_chan, oh_size, ow_size = dy.shape
+    height, width = dx.shape[2], dx.shape[3]
+    n_planes = n_batch * n_chan
+    padded_w = width + 2 * pw
+    padded_size = (height + 2 * ph) * padded_w + kw - 1
+    grid = (height + 2 * ph - kh + 1) * padded_w
+    area = np.float64(kh * kw)
+    for chunk in prange(n_chunks):
+        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
+        acc = np.empty(padded_size)
+        share = np.empty(grid)
+        for p in range(lo, hi):
+            n = p // n_chan
+            c = p % n_chan
+            g = dy[n, c]
+            share[:] = 0.0
+            for oh in range(oh_size):
+                for ow in range(ow_size):
+                    share[oh * sh * padded_w + ow * sw] = np.float64(g[oh, ow]) / area
+            acc[:] = 0.0
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * padded_w + j
+                    dst = acc[off:off + grid]
+                    for t in range(grid):
+                        dst[t] += share[t]
+            out = dx[n, c]
+            for h in range(height):
+                src = acc[(h + ph) * padded_w + pw:]
+                for w in range(width):
+                    out[h, w] = src[w]
+
+
+# ------------------------------------------------------------------------- launchers
+
+
+def _check_float4d(fn, name, a):
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
+    if a.dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
+    if a.ndim != 4:
+        raise ValueError(f"{fn}: {name} must have shape (N, C, H, W), got shape {a.shape}")
+    if a.shape[0] == 0:
+        raise ValueError(f"{fn}: empty batch, {name} has shape {a.shape}")
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw):
+    """Validate pooling parameters for an (N, C, H, W) input; return them with the
+    output shape (N, C, OH, OW)."""
+    kh = _as_int(fn, "kh", kh, 1)
+    kw = _as_int(fn, "kw", kw, 1)
+    sh = _as_int(fn, "sh", sh, 1)
+    sw = _as_int(fn, "sw", sw, 1)
+    ph = _as_int(fn, "ph", ph, 0)
+    pw = _as_int(fn, "pw", pw, 0)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(
+            f"{fn}: pad ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw}), "
+            f"i.e. <= ({kh // 2}, {kw // 2})"
+        )
+    n_batch, n_chan, height, width = x_shape
+    if height == 0 or width == 0:
+        # a window of padding only would have nothing to take the max of
+        raise ValueError(f"{fn}: input planes must not be empty, got shape {x_shape}")
+    if kh > height + 2 * ph or kw > width + 2 * pw:
+        raise ValueError(
+            f"{fn}: kernel ({kh}, {kw}) is larger than the padded input "
+            f"({height} + 2*{ph}, {width} + 2*{pw}) = ({height + 2 * ph}, {width + 2 * pw})"
+        )
+    if (height + 2 * ph) * (width + 2 * pw) + kw >= 2**31:
+        # flat positions inside a padded plane are kept as int32
+        raise ValueError(f"{fn}: input planes are too large for this kernel: {x_shape}")
+    out_shape = (
+        n_batch,
+        n_chan,
+        (height + 2 * ph - kh) // sh + 1,
+        (width + 2 * pw - kw) // sw + 1,
+    )
+    return (kh, kw, sh, sw, ph, pw), out_shape
+
+
+def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
+    """Max pooling.  x (N, C, H, W) float32/float64 -> (y, argmax), both (N, C, OH, OW):
+    y in x's dtype, argmax int64 flat indices h*W + w into each input plane."""
+    fn = "max_pool2d_forward"
+    x = _check_float4d(fn, "x", x)
+    window, out_shape = _geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
+    y = np.empty(out_shape, dtype=x.dtype)
+    argmax = np.empty(out_shape, dtype=np.int64)
+    if y.size:
+        _max_pool_forward_kernel(x, y, argmax, *window, _n_chunks(y.shape))
+    return y, argmax
+
+
+def max_pool2d_backward(dy, argmax, x_shape):
+    """Gradient of max pooling: dx of x_shape (dy's dtype), dx.flat-per-plane[argmax] += dy.
+
+    dy and argmax are (N, C, OH, OW); argmax holds flat indices in [0, H*W) as returned
+    by max_pool2d_forward."""
+    fn = "max_pool2d_backward"
+    dy = _check_float4d(fn, "dy", dy)
+    x_shape = _check_x_shape(fn, x_shape)
+    if not isinstance(argmax, np.ndarray):
+        raise TypeError(f"{fn}: argmax must be a numpy.ndarray, got {type(argmax).__name__}")
+    if not np.issubdtype(argmax.dtype, np.integer):
+        raise TypeError(f"{fn}: argmax must have an integer dtype, got {argmax.dtype}")
+    if argmax.shape != dy.shape:
+        raise ValueError(f"{fn}: argmax shape {argmax.shape} does not match dy shape {dy.shape}")
+    if dy.shape[:2] != x_shape[:2]:
+        raise ValueError(
+            f"{fn}: dy shape {dy.shape} does not match x_shape {x_shape} in (N, C)"
+        )
+    plane_size = x_shape[2] * x_shape[3]
+    if argmax.size:
+        # range-check before the int64 conversion, which would wrap huge unsigned values
+        lo, hi = int(argmax.min()), int(argmax.max())
+        if lo < 0 or hi >= plane_size:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"{fn}: argmax value {bad} is out of range [0, H*W) = [0, {plane_size}) "
+                f"for x_shape {x_shape}"
+            )
+    argmax = np.ascontiguousarray(argmax, dtype=np.int64)
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    if dx.size:
+        _max_pool_backward_kernel(dy, argmax, dx, _n_chunks(dx.shape))
+    return dx
+
+
+def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
+    """Average pooling (count_include_pad=True).  x (N, C, H, W) -> y (N, C, OH, OW) in
+    x's dtype, each window sum divided by kh*kw."""
+    fn = "avg_pool2d_forward"
+    x = _check_float4d(fn, "x", x)
+    window, out_shape = _geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
+    y = np.empty(out_shape, dtype=x.dtype)
+    if y.size:
+        _avg_pool_forward_kernel(x, y, *window, _n_chunks(y.shape))
+    return y
+
+
+def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
+    """Gradient of avg_pool2d_forward: dy (N, C, OH, OW) -> dx of x_shape (dy's dtype)."""
+    fn = "avg_pool2d_backward"
+    dy = _check_float4d(fn, "dy", dy)
+    x_shape = _check_x_shape(fn, x_shape)
+    window, out_shape = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    if dy.shape != out_shape:
+        raise ValueError(
+            f"{fn}: dy shape {dy.shape} does not match the pooling output shape "
+            f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
+            f"pad ({ph}, {pw})"
+        )
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    if dx.size:
+        _avg_pool_backward_kernel(dy, dx, *window, _n_chunks(dx.shape))
+    return dx

@@ -1,0 +1,244 @@
+"""Pooling CPU kernels against plain loops written after PyTorch's CPU kernels."""
+
+import numpy as np
+import pytest
+
+from minidl.kernels.cpu import (
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+)
+
+DTYPES = [np.float32, np.float64]
+X_SHAPE = (2, 3, 7, 6)
+# (kh, kw, sh, sw, ph, pw), all with pad <= kernel // 2
+GEOMETRIES = [
+    (3, 3, 1, 1, 1, 1),
+    (2, 2, 2, 2, 0, 0),
+    (3, 2, 2, 1, 1, 0),
+    (3, 3, 2, 2, 1, 1),
+    (1, 1, 1, 1, 0, 0),
+    (7, 6, 1, 1, 0, 0),
+    (4, 5, 3, 2, 2, 2),
+]
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+def out_size(size, k, s, p):
+    return (size + 2 * p - k) // s + 1
+
+
+def ref_max_pool(x, kh, kw, sh, sw, ph, pw):
+    """Transliteration of PyTorch's CPU max_pool2d loop (dilation 1)."""
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
+    y = np.empty((n, c, oh, ow), dtype=x.dtype)
+    idx = np.empty((n, c, oh, ow), dtype=np.int64)
+    for b in range(n):
+        for ch in range(c):
+            for r in range(oh):
+                for s in range(ow):
+                    h0, w0 = r * sh - ph, s * sw - pw
+                    h1, w1 = min(h0 + kh, h), min(w0 + kw, w)
+                    h0, w0 = max(h0, 0), max(w0, 0)
+                    best, best_idx = -np.inf, h0 * w + w0
+                    for hi in range(h0, h1):
+                        for wi in range(w0, w1):
+                            v = x[b, ch, hi, wi]
+                            if v > best or np.isnan(v):
+                                best, best_idx = v, hi * w + wi
+                    y[b, ch, r, s], idx[b, ch, r, s] = best, best_idx
+    return y, idx
+
+
+def ref_max_pool_backward(dy, idx, x_shape):
+    dx = np.zeros(x_shape)
+    n, c, h, w = x_shape
+    for b in range(n):
+        for ch in range(c):
+            plane = dx[b, ch].reshape(-1)
+            for k, g in zip(idx[b, ch].reshape(-1), dy[b, ch].reshape(-1)):
+                plane[k] += g
+    return dx
+
+
+def ref_avg_pool(x, kh, kw, sh, sw, ph, pw):
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
+    y = np.zeros((n, c, oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            for i in range(kh):
+                for j in range(kw):
+                    hi, wi = r * sh - ph + i, s * sw - pw + j
+                    if 0 <= hi < h and 0 <= wi < w:
+                        y[:, :, r, s] += x[:, :, hi, wi]
+    return y / (kh * kw)
+
+
+def ref_avg_pool_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
+    n, c, h, w = x_shape
+    dx = np.zeros(x_shape)
+    for r in range(dy.shape[2]):
+        for s in range(dy.shape[3]):
+            for i in range(kh):
+                for j in range(kw):
+                    hi, wi = r * sh - ph + i, s * sw - pw + j
+                    if 0 <= hi < h and 0 <= wi < w:
+                        dx[:, :, hi, wi] += dy[:, :, r, s] / (kh * kw)
+    return dx
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+def tie_heavy_input(rng, dtype):
+    """Small integers (many ties), a NaN, -inf and a plane that is entirely -inf."""
+    x = rng.integers(-2, 3, X_SHAPE).astype(dtype)
+    x[0, 0, 2, 3] = np.nan
+    x[0, 1, 4, 1] = np.nan
+    x[0, 1, 4, 2] = np.nan
+    x[1, 0, 0, 0] = -np.inf
+    x[1, 2] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_max_pool_forward_matches_loops(rng, geometry, dtype):
+    x = tie_heavy_input(rng, dtype)
+    y, idx = max_pool2d_forward(x, *geometry)
+    ry, ridx = ref_max_pool(x, *geometry)
+    assert y.dtype == dtype and idx.dtype == np.int64 and y.shape == idx.shape == ry.shape
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+    # continuous data as well (no ties)
+    x = rng.standard_normal(X_SHAPE).astype(dtype)
+    y, idx = max_pool2d_forward(x, *geometry)
+    ry, ridx = ref_max_pool(x, *geometry)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", GEOMETRIES[:4])
+def test_max_pool_backward_matches_loops(rng, geometry, dtype):
+    x = rng.standard_normal(X_SHAPE).astype(dtype)
+    y, idx = max_pool2d_forward(x, *geometry)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dx = max_pool2d_backward(dy, idx, X_SHAPE)
+    assert dx.dtype == dtype and dx.shape == X_SHAPE
+    np.testing.assert_allclose(dx, ref_max_pool_backward(dy, idx, X_SHAPE), **tol(dtype))
+
+
+def test_max_pool_3x3_s1_p1_larger_plane(rng):
+    """The case a network hits hard: 14x14 planes, 3x3 window, stride 1, pad 1."""
+    x = rng.standard_normal((2, 3, 14, 14)).astype(np.float32)
+    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    ry, ridx = ref_max_pool(x, 3, 3, 1, 1, 1, 1)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+    dx = max_pool2d_backward(y, idx, x.shape)
+    np.testing.assert_allclose(dx, ref_max_pool_backward(y, idx, x.shape), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_avg_pool_forward_backward_match_loops(rng, geometry, dtype):
+    x = rng.standard_normal(X_SHAPE).astype(dtype)
+    y = avg_pool2d_forward(x, *geometry)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, ref_avg_pool(x.astype(np.float64), *geometry), **tol(dtype))
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dx = avg_pool2d_backward(dy, X_SHAPE, *geometry)
+    assert dx.dtype == dtype and dx.shape == X_SHAPE
+    want = ref_avg_pool_backward(dy.astype(np.float64), X_SHAPE, *geometry)
+    np.testing.assert_allclose(dx, want, **tol(dtype))
+    # adjoint: <avg_pool(x), dy> == <x, avg_pool_backward(dy)>
+    lhs = np.sum(y.astype(np.float64) * dy)
+    np.testing.assert_allclose(lhs, np.sum(x.astype(np.float64) * dx), **tol(dtype))
+
+
+def test_repeat_runs_are_bitwise_identical(rng):
+    x = rng.standard_normal((2, 3, 14, 14)).astype(np.float32)
+    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    a = avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1)
+    for _ in range(3):
+        y2, idx2 = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+        np.testing.assert_array_equal(y, y2)
+        np.testing.assert_array_equal(idx, idx2)
+        np.testing.assert_array_equal(a, avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1))
+
+
+def test_non_contiguous_input(rng):
+    x = rng.standard_normal((2, 3, 6, 7)).transpose(0, 1, 3, 2)
+    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    ry, ridx = ref_max_pool(np.ascontiguousarray(x), 3, 3, 1, 1, 1, 1)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_errors_forward(rng):
+    x = rng.standard_normal(X_SHAPE)
+    for f in (max_pool2d_forward, avg_pool2d_forward):
+        name = f.__name__
+        with pytest.raises(TypeError, match="float32 or float64"):
+            f(x.astype(np.int32), 2, 2, 2, 2, 0, 0)
+        with pytest.raises(ValueError, match=rf"{name}: x must have shape \(N, C, H, W\)"):
+            f(x[0], 2, 2, 2, 2, 0, 0)
+        with pytest.raises(ValueError, match=f"{name}: empty batch"):
+            f(x[:0], 2, 2, 2, 2, 0, 0)
+        with pytest.raises(ValueError, match=rf"{name}: pad \(2, 0\) must be at most half"):
+            f(x, 3, 3, 1, 1, 2, 0)
+        with pytest.raises(ValueError, match=f"{name}: sw must be positive, got 0"):
+            f(x, 2, 2, 2, 0, 0, 0)
+        with pytest.raises(ValueError, match=f"{name}: kh must be positive"):
+            f(x, 0, 2, 2, 2, 0, 0)
+        with pytest.raises(ValueError, match=rf"{name}: kernel \(8, 2\) is larger than"):
+            f(x, 8, 2, 1, 1, 0, 0)
+        with pytest.raises(ValueError, match=f"{name}: input planes must not be empty"):
+            f(x[:, :, :0], 2, 2, 1, 1, 1, 1)
+
+
+def test_errors_max_backward(rng):
+    x = rng.standard_normal(X_SHAPE)
+    y, idx = max_pool2d_forward(x, 2, 2, 2, 2, 0, 0)
+    f = max_pool2d_backward
+    bad = idx.copy()
+    bad[1, 2, 0, 1] = 42
+    with pytest.raises(ValueError, match=r"argmax value 42 is out of range \[0, H\*W\) = \[0, 42"):
+        f(y, bad, X_SHAPE)
+    bad[1, 2, 0, 1] = -1
+    with pytest.raises(ValueError, match="argmax value -1 is out of range"):
+        f(y, bad, X_SHAPE)
+    with pytest.raises(ValueError, match="argmax value"):
+        f(y, idx.astype(np.uint64) + np.uint64(2**63), X_SHAPE)
+    with pytest.raises(TypeError, match="argmax must have an integer dtype"):
+        f(y, idx.astype(np.float64), X_SHAPE)
+    with pytest.raises(ValueError, match=r"argmax shape \(2, 3, 3, 2\) does not match dy"):
+        f(y, idx[:, :, :, :2], X_SHAPE)
+    with pytest.raises(ValueError, match=r"does not match x_shape \(2, 4, 7, 6\) in \(N, C\)"):
+        f(y, idx, (2, 4, 7, 6))
+    with pytest.raises(ValueError, match="x_shape must be"):
+        f(y, idx, (2, 3, 7))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        f(idx, idx, X_SHAPE)
+    # narrower integer argmax is accepted
+    np.testing.assert_array_equal(f(y, idx.astype(np.int32), X_SHAPE), f(y, idx, X_SHAPE))
+
+
+def test_errors_avg_backward(rng):
+    dy = rng.standard_normal((2, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"avg_pool2d_backward: dy shape \(2, 3, 3, 3\) does not"):
+        avg_pool2d_backward(dy, X_SHAPE, 2, 2, 1, 1, 0, 0)
+    with pytest.raises(ValueError, match="avg_pool2d_backward: pad"):
+        avg_pool2d_backward(dy, X_SHAPE, 2, 2, 2, 2, 2, 0)

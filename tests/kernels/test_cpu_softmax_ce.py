@@ -1,0 +1,153 @@
+"""Fused softmax cross-entropy CPU kernels against a plain NumPy reference."""
+
+import numpy as np
+import pytest
+
+from minidl.kernels.cpu import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+
+DTYPES = [np.float32, np.float64]
+N, K = 6, 5
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+
+
+def ref_forward(logits, labels):
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=1))
+    losses = lse - z[np.arange(len(labels)), labels]
+    probs = np.exp(z - lse[:, None])
+    return losses, probs
+
+
+def ref_backward(probs, labels, grad_losses):
+    onehot = np.zeros(probs.shape)
+    onehot[np.arange(len(labels)), labels] = 1.0
+    return (probs.astype(np.float64) - onehot) * grad_losses.astype(np.float64)[:, None]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+def test_forward_matches_reference(rng, dtype, label_dtype):
+    logits = (rng.standard_normal((N, K)) * 3).astype(dtype)
+    labels = rng.integers(0, K, N).astype(label_dtype)
+    losses, probs = softmax_cross_entropy_forward(logits, labels)
+    rl, rp = ref_forward(logits, labels)
+    assert losses.shape == (N,) and probs.shape == (N, K)
+    assert losses.dtype == probs.dtype == dtype
+    np.testing.assert_allclose(losses, rl, **tol(dtype))
+    np.testing.assert_allclose(probs, rp, **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_is_stable_for_huge_logits(rng, dtype):
+    logits = rng.choice([-1e4, 1e4], size=(N, K)) + rng.standard_normal((N, K))
+    logits[0] = 1e4  # a row of equal huge logits
+    logits[1] = -1e4
+    logits = logits.astype(dtype)
+    labels = rng.integers(0, K, N)
+    losses, probs = softmax_cross_entropy_forward(logits, labels)
+    assert np.all(np.isfinite(losses)) and np.all(np.isfinite(probs))
+    rl, rp = ref_forward(logits, labels)
+    np.testing.assert_allclose(losses, rl, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-4)
+    np.testing.assert_allclose(probs, rp, **tol(dtype))
+    np.testing.assert_allclose(losses[:2], np.log(K), rtol=1e-6)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_backward_matches_reference(rng, dtype):
+    logits = rng.standard_normal((N, K)).astype(dtype)
+    labels = rng.integers(0, K, N).astype(np.int32)
+    grad_losses = rng.standard_normal(N).astype(dtype)
+    _, probs = softmax_cross_entropy_forward(logits, labels)
+    dlogits = softmax_cross_entropy_backward(probs, labels, grad_losses)
+    assert dlogits.shape == (N, K) and dlogits.dtype == dtype
+    np.testing.assert_allclose(dlogits, ref_backward(probs, labels, grad_losses), **tol(dtype))
+
+
+def test_backward_matches_finite_differences(rng):
+    logits = rng.standard_normal((N, K))
+    labels = rng.integers(0, K, N)
+    weights = rng.standard_normal(N)
+
+    def loss():
+        return float(np.dot(softmax_cross_entropy_forward(logits, labels)[0], weights))
+
+    _, probs = softmax_cross_entropy_forward(logits, labels)
+    dlogits = softmax_cross_entropy_backward(probs, labels, weights)
+    numeric = np.empty_like(logits)
+    h = 1e-6
+    for idx in np.ndindex(logits.shape):
+        old = logits[idx]
+        logits[idx] = old + h
+        up = loss()
+        logits[idx] = old - h
+        down = loss()
+        logits[idx] = old
+        numeric[idx] = (up - down) / (2 * h)
+    np.testing.assert_allclose(dlogits, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_non_contiguous_and_repeatable(rng):
+    base = rng.standard_normal((K, N)).astype(np.float32)
+    logits = base.T  # (N, K), not C-contiguous
+    labels = rng.integers(0, K, N)
+    first = softmax_cross_entropy_forward(logits, labels)
+    again = softmax_cross_entropy_forward(np.ascontiguousarray(logits), labels)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_errors_forward(rng):
+    logits = rng.standard_normal((N, K))
+    labels = rng.integers(0, K, N)
+    f = softmax_cross_entropy_forward
+    name = "softmax_cross_entropy_forward"
+    with pytest.raises(TypeError, match="float32 or float64"):
+        f(logits.astype(np.int64), labels)
+    with pytest.raises(TypeError, match="labels must have an integer dtype, got float64"):
+        f(logits, labels.astype(np.float64))
+    with pytest.raises(ValueError, match=rf"{name}: logits must have shape \(N, K\)"):
+        f(logits[0], labels)
+    with pytest.raises(ValueError, match=f"{name}: empty batch"):
+        f(logits[:0], labels[:0])
+    with pytest.raises(ValueError, match=f"{name}: logits has no classes"):
+        f(logits[:, :0], labels)
+    with pytest.raises(ValueError, match=r"labels must have shape \(N,\) = \(6,\), got shape"):
+        f(logits, labels[:5])
+    bad = labels.copy()
+    bad[3] = K
+    with pytest.raises(ValueError, match=rf"{name}: label 5 is out of range \[0, 5\)"):
+        f(logits, bad)
+    bad[3] = -1
+    with pytest.raises(ValueError, match=r"label -1 is out of range"):
+        f(logits, bad)
+    with pytest.raises(ValueError, match="out of range"):
+        f(logits, labels.astype(np.uint64) + np.uint64(2**63))
+
+
+def test_errors_backward(rng):
+    probs = np.full((N, K), 1.0 / K)
+    labels = rng.integers(0, K, N)
+    g = np.ones(N)
+    f = softmax_cross_entropy_backward
+    name = "softmax_cross_entropy_backward"
+    with pytest.raises(TypeError, match="grad_losses dtype float32 does not match probs dtype"):
+        f(probs, labels, g.astype(np.float32))
+    with pytest.raises(ValueError, match=rf"{name}: grad_losses must have shape \(N,\) = \(6,\)"):
+        f(probs, labels, g[:, None])
+    with pytest.raises(ValueError, match=f"{name}: label 7 is out of range"):
+        f(probs, np.full(N, 7), g)
+    with pytest.raises(TypeError, match="grad_losses must be a numpy.ndarray"):
+        f(probs, labels, 1.0)
