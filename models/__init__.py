@@ -1,0 +1,5 @@
+"""Ready-made networks (installed as ``minidl.models``)."""
+
+from .mlp import PaperMLP
+
+__all__ = ["PaperMLP"]
