@@ -198,6 +198,20 @@ class Module:
                     tensor.grad = tensor.grad.to(device).detach()
         return self
 
+    def to_dtype(self, dtype):
+        """Convert floating point parameters and buffers to ``dtype`` in place."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor.data = get_backend(tensor.device).astype(tensor.data, np.dtype(dtype))
+                tensor.grad = None
+        return self
+
+    def double(self):
+        return self.to_dtype(np.float64)
+
+    def float(self):
+        return self.to_dtype(np.float32)
+
     def state_dict(self):
         """Ordered name -> Tensor with PyTorch's key names (detached views)."""
         state = OrderedDict()
