@@ -65,6 +65,16 @@ def test_conv2d(stride, pad, bias, device, rng):
                         t64(x, device), t64(w, device))
 
 
+def test_pointwise_conv2d(device, rng):
+    x, w, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((4, 3, 1, 1)), \
+        rng.standard_normal(4)
+    out = F.conv2d(mdl.tensor(x, device=device), mdl.tensor(w, device=device),
+                   mdl.tensor(b, device=device))
+    np.testing.assert_allclose(out.numpy(), conv2d_reference(x, w, b, 1, 0), rtol=1e-4,
+                               atol=1e-4)
+    check_gradients(F.conv2d, t64(x, device), t64(w, device), t64(b, device))
+
+
 @pytest.mark.parametrize("mode", ["max", "avg"])
 @pytest.mark.parametrize("k,stride,pad", [(2, 2, 0), (3, 1, 1), (3, 2, 1)])
 def test_pooling(mode, k, stride, pad, device, rng):

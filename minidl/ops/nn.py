@@ -18,7 +18,11 @@ class Conv2d(Function):
         (sh, sw), (ph, pw) = stride, padding
         oh = (h + 2 * ph - kh) // sh + 1
         ow = (w + 2 * pw - kw) // sw + 1
-        cols = be.im2col(x, kh, kw, sh, sw, ph, pw)          # (N, C*kh*kw, L)
+        pointwise = (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0)
+        if pointwise:  # a 1x1 convolution's patches are the input itself
+            cols = be.reshape(x, (n, c, h * w))
+        else:
+            cols = be.im2col(x, kh, kw, sh, sw, ph, pw)      # (N, C*kh*kw, L)
         w2 = be.reshape(weight, (o, c * kh * kw))
         out = be.matmul(w2, cols)                              # (N, O, L)
         out = be.reshape(out, (n, o, oh, ow))
@@ -26,6 +30,7 @@ class Conv2d(Function):
             out = be.add(out, be.reshape(bias, (1, o, 1, 1)))
         ctx.save_for_backward(cols, weight)
         ctx.geometry = (x.shape, kh, kw, sh, sw, ph, pw)
+        ctx.pointwise = pointwise
         return out
 
     @staticmethod
@@ -40,7 +45,10 @@ class Conv2d(Function):
         if need_x:
             w2t = be.transpose(be.reshape(weight, (o, -1)), (1, 0))   # (C*kh*kw, O)
             gcols = be.matmul(w2t, g3)                                 # (N, C*kh*kw, L)
-            gx = be.col2im(gcols, x_shape, kh, kw, sh, sw, ph, pw)
+            if ctx.pointwise:
+                gx = be.reshape(gcols, x_shape)
+            else:
+                gx = be.col2im(gcols, x_shape, kh, kw, sh, sw, ph, pw)
         if need_w:
             per_sample = be.matmul(g3, be.transpose(cols, (0, 2, 1)))  # (N, O, C*kh*kw)
             gw = be.reshape(be.sum(per_sample, (0,), False), weight.shape)
