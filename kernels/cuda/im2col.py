@@ -1,0 +1,104 @@
+"""im2col / col2im on the device, with the layout of ``minidl.kernels.cpu.im2col``:
+cols (N, C*kh*kw, OH*OW), row c*kh*kw + i*kw + j, column oh*OW + ow, zero padding.
+
+im2col is a pure gather: one thread per cols element (grid-stride).  col2im is
+written as a gather too: each input element sums, in a fixed (i, j) order and
+in float64, the cols entries of the windows that cover it.  No two threads
+write the same element, so no atomics are needed and results are
+deterministic.
+"""
+
+from numba import cuda, float64
+
+from ..cpu.im2col import _check_x_shape, _geometry
+from .config import THREADS_PER_BLOCK, blocks_for
+from .layout import flat
+from .validate import check_float
+
+__all__ = ["im2col", "col2im"]
+
+
+@cuda.jit
+def _im2col_kernel(x, cols, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+    n_cols = oh_size * ow_size
+    n_rows = n_chan * kh * kw
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, cols.size, step):
+        col = t % n_cols
+        row = (t // n_cols) % n_rows
+        n = t // (n_cols * n_rows)
+        c = row // (kh * kw)
+        i = (row // kw) % kh
+        j = row % kw
+        h = (col // ow_size) * sh - ph + i
+        w = (col % ow_size) * sw - pw + j
+        if 0 <= h < height and 0 <= w < width:
+            cols[t] = x[((n * n_chan + c) * height + h) * width + w]
+        else:
+            cols[t] = 0
+
+
+@cuda.jit
+def _col2im_kernel(cols, dx, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+    n_cols = oh_size * ow_size
+    n_rows = n_chan * kh * kw
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, dx.size, step):
+        w = t % width
+        h = (t // width) % height
+        c = (t // (width * height)) % n_chan
+        n = t // (width * height * n_chan)
+        acc = float64(0.0)
+        for i in range(kh):
+            hp = h + ph - i  # = oh * sh for the windows that read (h, w) at row i
+            if hp < 0 or hp % sh != 0 or hp // sh >= oh_size:
+                continue
+            oh = hp // sh
+            for j in range(kw):
+                wp = w + pw - j
+                if wp < 0 or wp % sw != 0 or wp // sw >= ow_size:
+                    continue
+                row = (c * kh + i) * kw + j
+                acc += float64(cols[(n * n_rows + row) * n_cols + oh * ow_size + wp // sw])
+        dx[t] = acc
+
+
+def im2col(x, kh, kw, sh, sw, ph, pw):
+    """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype."""
+    fn = "im2col"
+    check_float(fn, "x", x, (4,), "(N, C, H, W)")
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, tuple(x.shape), kh, kw, sh, sw,
+                                                         ph, pw)
+    n_batch, n_chan, height, width = (int(d) for d in x.shape)
+    cols = cuda.device_array((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    if cols.size:
+        _im2col_kernel[blocks_for(cols.size), THREADS_PER_BLOCK](
+            flat(x), flat(cols), n_chan, height, width, kh, kw, sh, sw, ph, pw,
+            oh_size, ow_size)
+    return cols
+
+
+def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
+    """Adjoint of im2col: cols (N, C*kh*kw, OH*OW) summed back into x_shape."""
+    fn = "col2im"
+    check_float(fn, "cols", cols, (3,), "(N, C*kh*kw, OH*OW)")
+    x_shape = _check_x_shape(fn, x_shape)
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    n_batch, n_chan, height, width = x_shape
+    expected = (n_batch, n_chan * kh * kw, oh_size * ow_size)
+    if tuple(cols.shape) != expected:
+        raise ValueError(
+            f"{fn}: cols shape {tuple(cols.shape)} does not match (N, C*kh*kw, OH*OW) = "
+            f"{expected} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
+            f"pad ({ph}, {pw})"
+        )
+    dx = cuda.device_array(x_shape, dtype=cols.dtype)
+    if dx.size:
+        _col2im_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](
+            flat(cols), flat(dx), n_chan, height, width, kh, kw, sh, sw, ph, pw,
+            oh_size, ow_size)
+    return dx
+
+

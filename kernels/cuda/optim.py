@@ -1,0 +1,117 @@
+"""In-place parameter updates on the device: SGD (momentum, dampening,
+Nesterov, weight decay), Adam, Adagrad, and ``lerp`` for running averages.
+
+One elementwise grid-stride kernel per update, reading and writing the
+parameter and its state once, where the host formulation (``CpuBackend``)
+makes several passes.  Arithmetic is in float64 and rounded once into the
+parameter's dtype; hyper-parameters arrive as float64 scalars.
+"""
+
+import math
+
+from numba import cuda, float64
+
+from .config import THREADS_PER_BLOCK, blocks_for
+from .layout import flat
+
+__all__ = ["sgd_step_", "adam_step_", "adagrad_step_", "lerp_"]
+
+
+@cuda.jit
+def _sgd_kernel(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
+                first_step, use_momentum):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, param.size, step):
+        g = float64(grad[i]) + weight_decay * float64(param[i])
+        if use_momentum:
+            if first_step:
+                b = g
+            else:
+                b = momentum * float64(buf[i]) + (1.0 - dampening) * g
+            buf[i] = b
+            # CpuBackend reads the stored (rounded) buffer back: do the same
+            b = float64(buf[i])
+            g = g + momentum * b if nesterov else b
+        param[i] = float64(param[i]) - lr * g
+
+
+@cuda.jit
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
+                 step_size, sqrt_bias_correction2):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, param.size, step):
+        g = float64(grad[i]) + weight_decay * float64(param[i])
+        m = beta1 * float64(exp_avg[i]) + (1.0 - beta1) * g
+        v = beta2 * float64(exp_avg_sq[i]) + (1.0 - beta2) * g * g
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        denom = math.sqrt(float64(exp_avg_sq[i])) / sqrt_bias_correction2 + eps
+        param[i] = float64(param[i]) - step_size * float64(exp_avg[i]) / denom
+
+
+@cuda.jit
+def _adagrad_kernel(param, grad, state_sum, lr, eps, weight_decay):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, param.size, step):
+        g = float64(grad[i]) + weight_decay * float64(param[i])
+        state_sum[i] = float64(state_sum[i]) + g * g
+        param[i] = float64(param[i]) - lr * g / (math.sqrt(float64(state_sum[i])) + eps)
+
+
+@cuda.jit
+def _lerp_kernel(dst, src, weight):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, dst.size, step):
+        dst[i] = (1.0 - weight) * float64(dst[i]) + weight * float64(src[i])
+
+
+def _launch(kernel, n, *args):
+    if n:
+        kernel[blocks_for(n), THREADS_PER_BLOCK](*args)
+
+
+def _check_like(fn, param, **others):
+    for name, a in others.items():
+        if a is None:
+            continue
+        if tuple(a.shape) != tuple(param.shape):
+            raise ValueError(f"{fn}: {name} shape {tuple(a.shape)} does not match param shape "
+                             f"{tuple(param.shape)}")
+
+
+def sgd_step_(param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov,
+              first_step):
+    fn = "sgd_step_"
+    use_momentum = momentum != 0
+    if use_momentum and momentum_buf is None:
+        raise ValueError(f"{fn}: momentum {momentum} needs a momentum buffer")
+    _check_like(fn, param, grad=grad, momentum_buf=momentum_buf)
+    buf = flat(momentum_buf) if use_momentum else flat(param)  # unused without momentum
+    _launch(_sgd_kernel, param.size, flat(param), flat(grad), buf, float(lr), float(momentum),
+            float(dampening), float(weight_decay), bool(nesterov), bool(first_step),
+            use_momentum)
+
+
+def adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step):
+    _check_like("adam_step_", param, grad=grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    bias_correction1 = 1.0 - beta1 ** step
+    bias_correction2 = 1.0 - beta2 ** step
+    _launch(_adam_kernel, param.size, flat(param), flat(grad), flat(exp_avg),
+            flat(exp_avg_sq), float(lr), float(beta1), float(beta2), float(eps),
+            float(weight_decay), float(lr / bias_correction1), math.sqrt(bias_correction2))
+
+
+def adagrad_step_(param, grad, state_sum, lr, eps, weight_decay):
+    _check_like("adagrad_step_", param, grad=grad, state_sum=state_sum)
+    _launch(_adagrad_kernel, param.size, flat(param), flat(grad), flat(state_sum), float(lr),
+            float(eps), float(weight_decay))
+
+
+def lerp_(dst, src, weight):
+    """dst = (1 - weight) * dst + weight * src, in place (same shapes)."""
+    _check_like("lerp_", dst, src=src)
+    _launch(_lerp_kernel, dst.size, flat(dst), flat(src), float(weight))

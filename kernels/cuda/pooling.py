@@ -1,0 +1,190 @@
+"""2-D max and average pooling on the device, with the semantics of
+``minidl.kernels.cpu.pooling`` (PyTorch's, ceil_mode=False, dilation 1).
+
+Forward kernels give one thread to each output element (grid-stride), which
+scans its window in row-major (i, j) order over the real (unpadded) elements:
+max pooling keeps the first maximum (strict >), always takes a NaN, and for a
+window of only -inf points at the window's first real element; argmax is the
+int64 flat index h*W + w within the (H, W) plane.  Average pooling divides by
+kh*kw (count_include_pad=True).
+
+Backward: avg pooling is a gather (each input element sums dy/(kh*kw) over the
+windows covering it).  Max pooling only knows argmax, not the window geometry,
+so it scatters: float64 atomic adds into a scratch plane, rounded once to dy's
+dtype (the summation order of colliding windows can vary, at float64
+precision).
+"""
+
+import numpy as np
+from numba import cuda, float64
+
+from ..cpu.im2col import _check_x_shape
+from ..cpu.pooling import _geometry
+from .config import THREADS_PER_BLOCK, blocks_for
+from .elementwise import cast, fill
+from .layout import flat
+from .reduce import int_range
+from .validate import check_float, check_int_array
+
+__all__ = ["max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
+           "avg_pool2d_backward"]
+
+
+@cuda.jit
+def _max_pool_forward_kernel(x, y, argmax, height, width, kh, kw, sh, sw, ph, pw,
+                             oh_size, ow_size):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, y.size, step):
+        ow = t % ow_size
+        oh = (t // ow_size) % oh_size
+        plane = t // (ow_size * oh_size)
+        base = plane * height * width
+        h0 = oh * sh - ph
+        w0 = ow * sw - pw
+        best = -np.inf
+        best_idx = max(h0, 0) * width + max(w0, 0)
+        for i in range(kh):
+            h = h0 + i
+            if h < 0 or h >= height:
+                continue
+            for j in range(kw):
+                w = w0 + j
+                if w < 0 or w >= width:
+                    continue
+                v = x[base + h * width + w]
+                if v > best or v != v:
+                    best = v
+                    best_idx = h * width + w
+        y[t] = best
+        argmax[t] = best_idx
+
+
+@cuda.jit
+def _max_pool_backward_kernel(dy, argmax, acc, plane_size, out_plane):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, dy.size, step):
+        plane = t // out_plane
+        cuda.atomic.add(acc, plane * plane_size + argmax[t], float64(dy[t]))
+
+
+@cuda.jit
+def _avg_pool_forward_kernel(x, y, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+    area = float64(kh * kw)
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, y.size, step):
+        ow = t % ow_size
+        oh = (t // ow_size) % oh_size
+        base = (t // (ow_size * oh_size)) * height * width
+        total = float64(0.0)
+        for i in range(kh):
+            h = oh * sh - ph + i
+            if h < 0 or h >= height:
+                continue
+            for j in range(kw):
+                w = ow * sw - pw + j
+                if 0 <= w < width:
+                    total += float64(x[base + h * width + w])
+        y[t] = total / area
+
+
+@cuda.jit
+def _avg_pool_backward_kernel(dy, dx, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+    area = float64(kh * kw)
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for t in range(start, dx.size, step):
+        w = t % width
+        h = (t // width) % height
+        base = (t // (width * height)) * oh_size * ow_size
+        total = float64(0.0)
+        for i in range(kh):
+            hp = h + ph - i
+            if hp < 0 or hp % sh != 0 or hp // sh >= oh_size:
+                continue
+            for j in range(kw):
+                wp = w + pw - j
+                if wp < 0 or wp % sw != 0 or wp // sw >= ow_size:
+                    continue
+                total += float64(dy[base + (hp // sh) * ow_size + wp // sw]) / area
+        dx[t] = total
+
+
+def _window_args(x_shape, window, out_shape):
+    kh, kw, sh, sw, ph, pw = window
+    return (int(x_shape[2]), int(x_shape[3]), kh, kw, sh, sw, ph, pw,
+            out_shape[2], out_shape[3])
+
+
+def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
+    """(y, argmax) of max pooling; argmax int64 flat indices into each plane."""
+    fn = "max_pool2d_forward"
+    check_float(fn, "x", x, (4,), "(N, C, H, W)")
+    window, out_shape = _geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
+    y = cuda.device_array(out_shape, dtype=x.dtype)
+    argmax = cuda.device_array(out_shape, dtype=np.int64)
+    if y.size:
+        _max_pool_forward_kernel[blocks_for(y.size), THREADS_PER_BLOCK](
+            flat(x), flat(y), flat(argmax), *_window_args(x.shape, window, out_shape))
+    return y, argmax
+
+
+def max_pool2d_backward(dy, argmax, x_shape):
+    """dx of x_shape with dy added at each argmax position of its plane."""
+    fn = "max_pool2d_backward"
+    check_float(fn, "dy", dy, (4,), "(N, C, H, W)")
+    x_shape = _check_x_shape(fn, x_shape)
+    check_int_array(fn, "argmax", argmax, tuple(dy.shape))
+    if tuple(dy.shape[:2]) != x_shape[:2]:
+        raise ValueError(f"{fn}: dy shape {tuple(dy.shape)} does not match x_shape {x_shape} "
+                         "in (N, C)")
+    plane_size = x_shape[2] * x_shape[3]
+    if argmax.size:
+        # the range check reads two numbers back: an index outside the plane would
+        # make the scatter write outside dx
+        lo, hi = int_range(argmax)
+        if lo < 0 or hi >= plane_size:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"{fn}: argmax value {bad} is out of range [0, H*W) = "
+                             f"[0, {plane_size}) for x_shape {x_shape}")
+    acc = fill(cuda.device_array(x_shape, dtype=np.float64), 0.0)
+    if dy.size:
+        if argmax.dtype != np.int64:
+            argmax = cast(argmax, np.int64)
+        out_plane = int(dy.shape[2]) * int(dy.shape[3])
+        _max_pool_backward_kernel[blocks_for(dy.size), THREADS_PER_BLOCK](
+            flat(dy), flat(argmax), flat(acc), plane_size, out_plane)
+    return acc if dy.dtype == np.float64 else cast(acc, dy.dtype)
+
+
+def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
+    """Average pooling, padding counted in the divisor."""
+    fn = "avg_pool2d_forward"
+    check_float(fn, "x", x, (4,), "(N, C, H, W)")
+    window, out_shape = _geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
+    y = cuda.device_array(out_shape, dtype=x.dtype)
+    if y.size:
+        _avg_pool_forward_kernel[blocks_for(y.size), THREADS_PER_BLOCK](
+            flat(x), flat(y), *_window_args(x.shape, window, out_shape))
+    return y
+
+
+def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
+    """Gradient of average pooling: dy (N, C, OH, OW) -> dx of x_shape."""
+    fn = "avg_pool2d_backward"
+    check_float(fn, "dy", dy, (4,), "(N, C, H, W)")
+    x_shape = _check_x_shape(fn, x_shape)
+    window, out_shape = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    if tuple(dy.shape) != out_shape:
+        raise ValueError(
+            f"{fn}: dy shape {tuple(dy.shape)} does not match the pooling output shape "
+            f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
+            f"pad ({ph}, {pw})"
+        )
+    dx = cuda.device_array(x_shape, dtype=dy.dtype)
+    if dx.size:
+        _avg_pool_backward_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](
+            flat(dy), flat(dx), *_window_args(x_shape, window, out_shape))
+    return dx
