@@ -32,13 +32,13 @@ __all__ = ["random_normal", "random_uniform", "dropout_mask"]
 def random_normal(shape, dtype, generator):
     """Standard normal samples, drawn on the host from ``generator`` (as the CPU does)."""
     host = generator.standard_normal(shape, dtype=np.float64).astype(dtype, copy=False)
-    return cuda.to_device(np.ascontiguousarray(host))
+    return cuda.to_device(np.asarray(host, order="C"))
 
 
 def random_uniform(shape, dtype, generator):
     """Uniform [0, 1) samples, drawn on the host from ``generator`` (as the CPU does)."""
     host = generator.random(shape, dtype=np.float64).astype(dtype, copy=False)
-    return cuda.to_device(np.ascontiguousarray(host))
+    return cuda.to_device(np.asarray(host, order="C"))
 
 
 @cuda.jit

@@ -113,7 +113,7 @@ class CudaBackend(Backend):
                             f"arrays, got dtype {array.dtype}")
         if dtype is not None and array.dtype != dtype:
             array = array.astype(dtype)
-        return cuda.to_device(np.ascontiguousarray(array))
+        return cuda.to_device(np.asarray(array, order="C"))  # (ascontiguousarray makes 0-d 1-d)
 
     def to_numpy(self, x):
         if not is_device_array(x):
