@@ -27,7 +27,7 @@ from minidl.training import train
 
 # The baseline's hyper-parameters. The learning rate was chosen by a short
 # sweep of the no-BN network with --variants inception --base-lr X (see
-# docs/inception_report.md for the sweep and its result).
+# the README for the sweep and its result).
 BASE = {"lr": 0.2, "momentum": 0.9, "weight_decay": 4e-5, "dropout": 0.2,
         "decay_gamma": 0.94, "decay_periods": 12}
 

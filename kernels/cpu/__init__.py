@@ -5,6 +5,7 @@ function and the offending shape or value), makes them C-contiguous, allocates t
 outputs in the input's float dtype and runs a Numba kernel compiled on first use.
 """
 
+from .activation import relu, relu_backward
 from .batchnorm import (
     batch_norm_backward,
     batch_norm_backward_eval,
@@ -21,6 +22,8 @@ from .pooling import (
 from .softmax_ce import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 
 __all__ = [
+    "relu",
+    "relu_backward",
     "batch_norm_forward_train",
     "batch_norm_forward_eval",
     "batch_norm_backward",
