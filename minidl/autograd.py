@@ -256,3 +256,10 @@ def _accumulate_leaf(tensor, g):
     else:
         tensor.grad = Tensor._wrap(get_backend(tensor.device).add(tensor.grad.data, g),
                                    tensor.device)
+
+
+def trace(file=None):
+    """Print each backward step (op, shapes, gradient norms); see minidl.tracing."""
+    from .tracing import trace as _trace
+
+    return _trace(file)
