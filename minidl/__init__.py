@@ -12,6 +12,7 @@ from .creation import (arange, from_numpy, full, ones, ones_like, rand, randn, t
                        zeros, zeros_like)
 from .functional import cat, stack
 from .gradcheck import gradcheck
+from .profiler import profile
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import Tensor, bool_, float32, float64, int32, int64
@@ -22,6 +23,6 @@ __all__ = [
     "Tensor", "Function", "tensor", "from_numpy", "zeros", "ones", "full", "arange",
     "randn", "rand", "zeros_like", "ones_like", "cat", "stack", "no_grad", "enable_grad",
     "is_grad_enabled", "set_default_device", "get_default_device", "manual_seed",
-    "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "float32", "float64",
+    "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile", "float32", "float64",
     "int32", "int64", "bool_", "functional", "nn", "optim",
 ]
