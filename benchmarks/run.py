@@ -162,6 +162,23 @@ def memory_worker(steps):
             "steps": steps, "max_rss_mib": rss_kib / 1024}
 
 
+def profile_worker(steps):
+    """The minidl profiler's table for the small Inception training step."""
+    import minidl as mdl
+
+    make_ours, _, x, y, lr = train_step.WORKLOADS["small Inception, batch 64, BN"]
+    mdl.manual_seed(0)
+    step = train_step.minidl_step(make_ours(), x, y, lr)
+    for _ in range(3):
+        step()
+    with mdl.profile() as p:
+        for _ in range(steps):
+            step()
+    matmul_seconds = p.stats[("primitive", "cpu.matmul")][1]
+    return {"table": p.table(limit=8), "step_ms": 1000 * p.wall / steps,
+            "matmul_ms": 1000 * matmul_seconds / steps}
+
+
 def versions():
     import numba
 
@@ -194,10 +211,14 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--bn-worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--memory-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bn_worker:
         framework, shape = args.bn_worker[0], tuple(json.loads(args.bn_worker[1]))
         print(json.dumps({"ms": bn_worker(framework, shape, args.repeats)}))
+        return
+    if args.profile_worker:
+        print(json.dumps(profile_worker(args.profile_worker)))
         return
     if args.memory_worker:
         print(json.dumps(memory_worker(args.memory_worker)))
@@ -232,6 +253,7 @@ def main():
 
     lines += ["", "## Training steps", "",
               "| work | minidl ms/step | PyTorch ms/step | minidl speed-up |", "|---|---|---|---|"]
+    step_ms = {}
     with tempfile.TemporaryDirectory() as folder:
         import minidl as mdl
 
@@ -244,10 +266,31 @@ def main():
                 lines.append(f"| {name} | {ours['ms']:.2f} | - | - |")
             else:
                 theirs = train_step.measure("torch", name, weights, args.repeats)
+                step_ms[name] = (ours["ms"], theirs["ms"])
                 lines.append(f"| {name} | {ours['ms']:.2f} | {theirs['ms']:.2f} | "
                              f"{theirs['ms'] / ours['ms']:.2f}x |")
             print(lines[-1], flush=True)
 
+    profiled = run_self("--profile-worker", "10")
+    lines += ["", "### Where the small Inception step's time goes", "",
+              "The minidl profiler over 10 steps (`with mdl.profile() as p: ...`; profiled "
+              f"steps take {profiled['step_ms']:.1f} ms with the timers in place):", "",
+              profiled["table"], ""]
+    inception = step_ms.get("small Inception, batch 64, BN")
+    if inception:
+        ours_ms, torch_ms = inception
+        budget = torch_ms / 2
+        rest = profiled["step_ms"] - profiled["matmul_ms"]
+        if budget <= profiled["matmul_ms"]:
+            verdict = "less than the matrix products alone take"
+        else:
+            verdict = (f"{budget - profiled['matmul_ms']:.1f} ms for everything else, which "
+                       f"takes {rest:.1f} ms now (pooling, batch norm, im2col/col2im, ReLU "
+                       "and per-op overhead, in the table above)")
+        lines.append(
+            f"What limits it: at 2x PyTorch a step would have to take {budget:.1f} ms. The "
+            f"convolutions' matrix products (BLAS sgemm on im2col patches, batched per "
+            f"image) take {profiled['matmul_ms']:.1f} ms of each step, leaving {verdict}.")
     warm = startup_seconds()  # populates the cache if needed
     warm = min(warm, startup_seconds())
     with tempfile.TemporaryDirectory() as empty_cache:
