@@ -5,7 +5,7 @@
     import minidl.functional as F
 """
 
-from . import functional, nn, optim
+from . import autograd, functional, nn, optim, viz
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_device, set_default_device
 from .creation import (arange, from_numpy, full, ones, ones_like, rand, randn, tensor,
@@ -24,5 +24,5 @@ __all__ = [
     "randn", "rand", "zeros_like", "ones_like", "cat", "stack", "no_grad", "enable_grad",
     "is_grad_enabled", "set_default_device", "get_default_device", "manual_seed",
     "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile", "float32", "float64",
-    "int32", "int64", "bool_", "functional", "nn", "optim",
+    "int32", "int64", "bool_", "functional", "nn", "optim", "viz", "autograd",
 ]
