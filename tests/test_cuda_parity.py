@@ -13,6 +13,7 @@ is tested for its statistics only.
 """
 
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -44,15 +45,59 @@ from minidl.models import PaperMLP  # noqa: E402
 RTOL, ATOL = 1e-4, 1e-5  # the float32 tolerance of every comparison here
 
 
+def _lock_simulated_shared_arrays():
+    """Make the simulator's shared-memory allocation atomic; returns an undo.
+
+    The simulator gives the threads of a block one shared array by looking it
+    up by source line and creating it when missing, with no lock between the
+    look-up and the store. When a thread switch falls in between, two threads
+    of one block get two different "shared" arrays and a block reduction
+    silently sums the wrong values (seen as rare, run-to-run different
+    mismatches in the MLP step). Real GPUs have no such step."""
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
+    from numba.np import numpy_support
+    from numba.core import types
+
+    unlocked = FakeCUDAShared.array
+    lock = threading.Lock()
+
+    def locked_array(self, shape, dtype, alignment=None):
+        if shape == 0 or alignment is not None:  # dynamic shared memory: no look-up
+            return unlocked(self, shape, dtype, alignment)
+        if isinstance(dtype, types.Type):
+            dtype = numpy_support.as_dtype(dtype)
+        frame = sys._getframe(1)  # the kernel line that declares the array, as upstream
+        caller = (frame.f_code.co_filename, frame.f_lineno)
+        with lock:
+            array = self._allocations.get(caller)
+            if array is None:
+                array = np.empty(shape, dtype)
+                self._allocations[caller] = array
+        return array
+
+    FakeCUDAShared.array = locked_array
+
+    def undo():
+        FakeCUDAShared.array = unlocked
+
+    return undo
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _fast_simulator_switching():
     """The simulator's syncthreads waits on a polling manager thread; a short GIL
-    switch interval makes those waits ~5x cheaper.  Restored afterwards."""
+    switch interval makes those waits ~5x cheaper (and would make the
+    simulator's unlocked shared-array allocation race often, hence the lock).
+    Restored afterwards."""
     old = sys.getswitchinterval()
+    undo = None
     if _SIMULATOR:
+        undo = _lock_simulated_shared_arrays()
         sys.setswitchinterval(1e-5)
     yield
     sys.setswitchinterval(old)
+    if undo is not None:
+        undo()
 
 
 @pytest.fixture(scope="module")
