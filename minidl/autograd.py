@@ -157,9 +157,13 @@ def unbroadcast(backend, grad, shape, dtype):
     return grad
 
 
-def _topological_order(root):
+def _topological_order(root, grad_only=True):
     """Tensors reachable from ``root`` through recorded nodes, each after
-    all the tensors it was computed from (iterative depth-first search)."""
+    all the tensors it was computed from (iterative depth-first search, so
+    deep graphs do not recurse). Inputs are visited in argument order.
+
+    ``grad_only`` skips inputs that do not require grad (what backward
+    needs); drawing a graph keeps them, so data tensors appear too."""
     order = []
     visited = set()
     stack = [(root, False)]
@@ -174,8 +178,9 @@ def _topological_order(root):
         stack.append((tensor, True))
         node = tensor._node
         if node is not None:
-            for parent in node.inputs:
-                if parent is not None and parent.requires_grad and id(parent) not in visited:
+            for parent in reversed(node.inputs):
+                if (parent is not None and id(parent) not in visited
+                        and (parent.requires_grad or not grad_only)):
                     stack.append((parent, False))
     return order
 

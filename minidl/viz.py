@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from .autograd import _topological_order
 from .tensor import Tensor
 from .tracing import ObserverContext, array_norm, shape_text
 
@@ -150,32 +151,15 @@ def draw(tensor, path, **kwargs):
 
 def _graph_order(root):
     """Every tensor the graph of ``root`` reaches, inputs before the ops using
-    them (iterative depth-first search, so deep graphs do not recurse).
-
-    Unlike the engine's walk this keeps inputs that do not require grad, so
-    data tensors appear in the drawing too."""
-    order = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
+    them, data tensors included; refuses a graph that backward has freed."""
+    order = _topological_order(root, grad_only=False)
+    for tensor in order:
         node = tensor._node
         if node is not None and node.released:
             raise RuntimeError(
                 f"to_dot: the graph through {node.op_name} was freed by backward(); "
                 "call backward(retain_graph=True) to draw the graph after backward, "
                 "or draw it before calling backward")
-        stack.append((tensor, True))
-        if node is not None:
-            for parent in reversed(node.inputs):
-                if parent is not None and id(parent) not in visited:
-                    stack.append((parent, False))
     return order
 
 
