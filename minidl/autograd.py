@@ -63,13 +63,14 @@ class Context:
 class Node:
     """One recorded operation: the Function, its context and its inputs."""
 
-    __slots__ = ("function", "ctx", "inputs", "released")
+    __slots__ = ("function", "ctx", "inputs", "released", "created_at")
 
     def __init__(self, function, ctx, inputs):
         self.function = function
         self.ctx = ctx
         self.inputs = inputs  # the Tensor arguments, or None for constants
         self.released = False
+        self.created_at = None  # the user's stack, kept only under detect_anomaly
 
     @property
     def op_name(self):
@@ -128,17 +129,19 @@ class Function:
         out = cls.forward(ctx, *raw, **kwargs)
         # A device move is the one op whose output lives elsewhere.
         result = Tensor._wrap(out, getattr(ctx, "output_device", device))
+        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
         if record:
             result.requires_grad = True
-            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             result._node = Node(cls, ctx, inputs)
         if _anomaly_hook is not None:
-            _anomaly_hook(cls.__name__, result, "forward")
+            _anomaly_hook.after_forward(cls.__name__, inputs, result, result._node)
         return result
 
 
-# Set by tools (anomaly detection, tracing) that want to see every step.
+# Set by minidl.anomaly.detect_anomaly: an object whose after_forward and
+# after_backward methods see every op's output and every gradient.
 _anomaly_hook = None
+# Set by minidl.tracing: called after each node's backward (see ObserverContext).
 _backward_observer = None
 
 
@@ -232,7 +235,7 @@ def backward(root, grad=None, retain_graph=False):
             input_grads = (input_grads,)
         if _backward_observer is not None:
             _backward_observer(node, tensor, g, input_grads)
-        for parent, pg in zip(node.inputs, input_grads):
+        for index, (parent, pg) in enumerate(zip(node.inputs, input_grads)):
             if parent is None or pg is None or not parent.requires_grad:
                 continue
             if tuple(pg.shape) != parent.shape:
@@ -240,7 +243,7 @@ def backward(root, grad=None, retain_graph=False):
                     f"{node.op_name}.backward returned a gradient of shape "
                     f"{tuple(pg.shape)} for an input of shape {parent.shape}")
             if _anomaly_hook is not None:
-                _anomaly_hook(node.op_name, Tensor._wrap(pg, parent.device), "backward")
+                _anomaly_hook.after_backward(node, index, pg, parent.device)
             key = id(parent)
             previous = grads.get(key)
             if previous is None:
