@@ -5,7 +5,9 @@ for (N, C) and (N, C, H, W) inputs with PyTorch semantics: statistics per featur
 (N, C) or per channel over N, H, W (N, C, H, W); the biased variance (1/m) normalises.
 
 Numerical choices: per-channel statistics use two passes (mean, then the sum of squared
-deviations) accumulated in float64, never E[x^2] - E[x]^2; every output is computed in
+deviations) accumulated in float64, never E[x^2] - E[x]^2, and are returned in float64:
+the backward pass recomputes xhat from them, and a float32 mean of 1e4 would be off by
+up to 5e-4, a large error in xhat when the spread is 1e-2.  Every output is computed in
 float64 and rounded once to the input dtype.  Work is split over channels (NCHW) or over
 blocks of whole feature columns (NC); a channel's arithmetic never depends on the split,
 so results are bit-identical run to run and for any thread count.
@@ -321,9 +323,10 @@ def _check_same(fn, name, a, ref_name, ref):
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
-def _channel_row(fn, name, a, x, out_row, default=None):
-    """Validate a per-channel (C,) array of x's dtype and copy it (as float64) into
-    `out_row`; None means `default` everywhere, or is an error if there is no default."""
+def _channel_row(fn, name, a, x, out_row, default=None, float64_ok=False):
+    """Validate a per-channel (C,) array of x's dtype (or float64 when `float64_ok`: the
+    statistics) and copy it (as float64) into `out_row`; None means `default`
+    everywhere, or is an error if there is no default."""
     if a is None:
         if default is None:
             raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got None")
@@ -331,7 +334,7 @@ def _channel_row(fn, name, a, x, out_row, default=None):
         return
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{fn}: {name} must be a numpy.ndarray or None, got {type(a).__name__}")
-    if a.dtype != x.dtype:
+    if a.dtype != x.dtype and not (float64_ok and a.dtype == np.float64):
         raise TypeError(f"{fn}: {name} dtype {a.dtype} does not match x dtype {x.dtype}")
     if a.shape != (x.shape[1],):
         raise ValueError(
@@ -368,7 +371,7 @@ def _as_3d(a):
 
 def _forward(x, params, eps, training):
     y = np.empty_like(x)
-    stats = np.empty((3, x.shape[1]), dtype=x.dtype)
+    stats = np.empty((3, x.shape[1]))
     if x.ndim == 2:
         block = _nc_block(*x.shape)
         if block >= x.shape[1]:
@@ -384,8 +387,8 @@ def batch_norm_forward_train(x, gamma, beta, eps):
     """Training-mode BatchNorm forward with batch statistics.
 
     x: (N, C) or (N, C, H, W) float32/float64; gamma, beta: (C,) of x's dtype, or None
-    (ones / zeros).  Returns (y, mean, var, invstd): y has x's shape, the others are (C,),
-    all in x's dtype; var is the biased (1/m) batch variance, invstd = 1/sqrt(var + eps).
+    (ones / zeros).  Returns (y, mean, var, invstd): y has x's shape and dtype, the others
+    are (C,) float64; var is the biased (1/m) batch variance, invstd = 1/sqrt(var + eps).
     """
     fn = "batch_norm_forward_train"
     x = _check_input(fn, "x", x)
@@ -442,15 +445,16 @@ def batch_norm_backward(dy, x, gamma, mean, invstd):
     """Training-mode BatchNorm backward (the gradient flows through the batch statistics).
 
     dy, x: same shape and dtype, (N, C) or (N, C, H, W); gamma: (C,) or None (ones);
-    mean, invstd: (C,) as returned by batch_norm_forward_train.  Returns (dx, dgamma,
+    mean, invstd: (C,) as returned by batch_norm_forward_train (float64, or x's dtype).
+    Returns (dx, dgamma,
     dbeta): dx has x's shape, dgamma = sum(dy * xhat) and dbeta = sum(dy) are (C,).
     """
     fn = "batch_norm_backward"
     x = _check_input(fn, "x", x)
     dy = _check_same(fn, "dy", dy, "x", x)
     params = np.empty((3, x.shape[1]))
-    _channel_row(fn, "mean", mean, x, params[0])
-    _channel_row(fn, "invstd", invstd, x, params[1])
+    _channel_row(fn, "mean", mean, x, params[0], float64_ok=True)
+    _channel_row(fn, "invstd", invstd, x, params[1], float64_ok=True)
     _channel_row(fn, "gamma", gamma, x, params[2], 1.0)
     return _backward(dy, x, params, True)
 

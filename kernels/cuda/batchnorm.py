@@ -209,9 +209,10 @@ def batch_norm_forward_train(x, gamma, beta, eps):
     gamma = _or_const(gamma, x, 1.0)
     beta = _or_const(beta, x, 0.0)
     y = cuda.device_array(x.shape, dtype=x.dtype)
-    mean = cuda.device_array(c, dtype=x.dtype)
-    var = cuda.device_array(c, dtype=x.dtype)
-    invstd = cuda.device_array(c, dtype=x.dtype)
+    # float64 statistics, as on the CPU: the backward recomputes xhat from them
+    mean = cuda.device_array(c, dtype=np.float64)
+    var = cuda.device_array(c, dtype=np.float64)
+    invstd = cuda.device_array(c, dtype=np.float64)
     _bn_forward_train_kernel[blocks_for(c, 1), THREADS_PER_BLOCK](
         flat(x), gamma, beta, eps, flat(y), mean, var, invstd, n, c, hw)
     return y, mean, var, invstd
@@ -253,8 +254,8 @@ def batch_norm_backward(dy, x, gamma, mean, invstd):
     fn = "batch_norm_backward"
     _check_x(fn, x)
     check_same(fn, "dy", dy, "x", x)
-    check_channel_row(fn, "mean", mean, x, False)
-    check_channel_row(fn, "invstd", invstd, x, False)
+    check_channel_row(fn, "mean", mean, x, False, float64_ok=True)
+    check_channel_row(fn, "invstd", invstd, x, False, float64_ok=True)
     check_channel_row(fn, "gamma", gamma, x, True)
     return _backward(dy, x, gamma, mean, invstd, False, 0.0, True)
 

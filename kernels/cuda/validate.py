@@ -54,14 +54,15 @@ def check_same(fn, name, a, ref_name, ref):
     return a
 
 
-def check_channel_row(fn, name, a, x, optional):
-    """A (C,) device array of x's dtype; None is allowed when ``optional``."""
+def check_channel_row(fn, name, a, x, optional, float64_ok=False):
+    """A (C,) device array of x's dtype (or float64 when ``float64_ok``); None is
+    allowed when ``optional``."""
     if a is None:
         if optional:
             return None
         raise TypeError(f"{fn}: {name} must be a CUDA device array, got None")
     check_device_array(fn, name, a)
-    if a.dtype != x.dtype:
+    if a.dtype != x.dtype and not (float64_ok and a.dtype == np.float64):
         raise TypeError(f"{fn}: {name} dtype {a.dtype} does not match x dtype {x.dtype}")
     if tuple(a.shape) != (x.shape[1],):
         raise ValueError(

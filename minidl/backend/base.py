@@ -203,7 +203,8 @@ class Backend(ABC):
         """(y, mean, var, invstd) with batch statistics per channel.
 
         ``x`` is (N, C) or (N, C, H, W); var is biased; gamma, beta may be
-        None (no affine transform)."""
+        None (no affine transform). The statistics are float64 whatever x's
+        dtype, so the backward recomputes xhat as exactly as the forward."""
 
     @abstractmethod
     def batch_norm_forward_eval(self, x, gamma, beta, running_mean, running_var, eps):

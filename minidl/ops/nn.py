@@ -96,9 +96,11 @@ class BatchNormTrain(Function):
         be = ctx.backend
         y, mean, var, invstd = be.batch_norm_forward_train(x, gamma, beta, eps)
         if running_mean is not None:
+            # the statistics come in float64; the running ones keep x's dtype
             count = x.size // x.shape[1]
-            be.lerp_(running_mean, mean, momentum)
-            be.lerp_(running_var, be.mul(var, count / (count - 1)), momentum)
+            be.lerp_(running_mean, be.astype(mean, x.dtype), momentum)
+            be.lerp_(running_var, be.mul(be.astype(var, x.dtype), count / (count - 1)),
+                     momentum)
         ctx.save_for_backward(x, gamma, mean, invstd)
         return y
 
