@@ -8,6 +8,11 @@ test accuracy, and each variant's own best).
 
     python examples/inception_bn.py              # the full experiment
     python examples/inception_bn.py --quick      # a smoke run of a minute
+
+With --checkpoint-every N each variant saves a checkpoint_<variant>.npz in
+--out every N steps; after an interruption, the same command with --resume
+continues from there and gives exactly the results of an uninterrupted run
+(variants already finished are not trained again).
 """
 
 import argparse
@@ -20,6 +25,7 @@ import numpy as np
 
 import minidl as mdl
 from minidl import optim
+from minidl.checkpoint import remove_checkpoint
 from minidl.data import ArrayDataset, DataLoader, FashionMNIST, MNIST
 from minidl.models import SmallInception, count_parameters
 from minidl.plotting import plot_accuracy
@@ -76,11 +82,16 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="30 steps per variant on 1,000 test images: a smoke run")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                        help="save a checkpoint of each variant every N steps")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue each variant from its checkpoint in --out "
+                             "(pass the same options as the interrupted run)")
     args = parser.parse_args(argv)
     if args.quick:
         args.steps, args.eval_every = 30, 15
-    for name in ("steps", "batch_size", "eval_every"):
-        if getattr(args, name) < 1:
+    for name in ("steps", "batch_size", "eval_every", "checkpoint_every"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.base_lr <= 0:
         parser.error("--base-lr must be positive")
@@ -120,24 +131,34 @@ def run_variant(name, args, train_set, test_set):
                                   drop_last=True, seed=args.seed, device=args.device)
     test_loader = DataLoader(test_set, batch_size=500, device=args.device)
     metrics_path = os.path.join(args.out, f"metrics_{name}.jsonl")
-    if os.path.exists(metrics_path):
-        os.remove(metrics_path)
+    checkpoint_path = os.path.join(args.out, f"checkpoint_{name}.npz")
+    if not args.resume:
+        # a fresh run replaces the outputs of an earlier one
+        if os.path.exists(metrics_path):
+            os.remove(metrics_path)
+        remove_checkpoint(checkpoint_path)
+    checkpointing = args.resume or args.checkpoint_every is not None
     started = time.perf_counter()
     status = "completed"
     try:
         train(model, optimizer, train_loader, args.steps, test_loader=test_loader,
               eval_every=args.eval_every, scheduler=scheduler,
               scheduler_every=config["decay_every"], metrics_path=metrics_path,
-              progress=not args.no_progress, desc=name)
+              progress=not args.no_progress, desc=name,
+              checkpoint_path=checkpoint_path if checkpointing else None,
+              checkpoint_every=args.checkpoint_every, resume=args.resume)
     except FloatingPointError as error:  # a diverged run is a result, not a crash
         status = f"diverged: {error}"
+    seconds = round(time.perf_counter() - started, 1)
     with open(metrics_path, encoding="utf-8") as f:
         history = [json.loads(line) for line in f if line.strip()]
+    if args.resume and history:
+        seconds = history[-1]["time"]  # training time across the interrupted runs too
     config.update(parameters=count_parameters(model), status=status)
     return {"config": config,
             "accuracy": [{"step": r["step"], "test_accuracy": r["test_accuracy"],
                           "train_loss": r["train_loss"]} for r in history],
-            "seconds": round(time.perf_counter() - started, 1)}
+            "seconds": seconds}
 
 
 def best(records):

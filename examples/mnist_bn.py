@@ -7,6 +7,10 @@ sigmoid_inputs.png (Figure 1b, c) and report.md.
 
     python examples/mnist_bn.py                 # the full reproduction
     python examples/mnist_bn.py --steps 2000    # a quick look
+
+With --checkpoint-every N each network saves a checkpoint_<name>.npz in --out
+every N steps; after an interruption, the same command with --resume
+continues from there and gives exactly the results of an uninterrupted run.
 """
 
 import argparse
@@ -17,6 +21,7 @@ import time
 
 import minidl as mdl
 from minidl import optim
+from minidl.checkpoint import remove_checkpoint
 from minidl.data import MNIST, DataLoader
 from minidl.models import PaperMLP
 from minidl.plotting import plot_accuracy, plot_percentiles
@@ -42,13 +47,31 @@ def parse_args(argv=None):
                         "MINIDL_DATA, then the cache, then a download)")
     parser.add_argument("--out", default="results/mnist_bn")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                        help="save a checkpoint of each network every N steps")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue each network from its checkpoint in --out")
     args = parser.parse_args(argv)
-    for name in ("steps", "batch_size", "eval_every", "record_every"):
-        if getattr(args, name) < 1:
+    for name in ("steps", "batch_size", "eval_every", "record_every", "checkpoint_every"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.lr <= 0:
         parser.error("--lr must be positive")
     return args
+
+
+class RecorderState:
+    """Checkpoints an ActivationRecorder: its call count and records so far."""
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def state_dict(self):
+        return {"calls": self.recorder.calls, "records": list(self.recorder.records)}
+
+    def load_state_dict(self, state):
+        self.recorder.calls = int(state["calls"])
+        self.recorder.records = [dict(r) for r in state["records"]]
 
 
 def run_variant(name, batch_norm, args, train_set, test_set):
@@ -61,13 +84,25 @@ def run_variant(name, batch_norm, args, train_set, test_set):
     recorder = ActivationRecorder(model.last_sigmoid, percentiles=(15, 50, 85), unit=0,
                                   on="input", every=args.record_every)
     metrics_path = os.path.join(args.out, f"metrics_{name}.jsonl")
-    if os.path.exists(metrics_path):
-        os.remove(metrics_path)
+    checkpoint_path = os.path.join(args.out, f"checkpoint_{name}.npz")
+    if not args.resume:
+        # a fresh run replaces the outputs of an earlier one
+        if os.path.exists(metrics_path):
+            os.remove(metrics_path)
+        remove_checkpoint(checkpoint_path)
+    checkpointing = args.resume or args.checkpoint_every is not None
+    # the recorder's records so far are part of the run's state
+    extra_state = {"recorder": RecorderState(recorder)} if checkpointing else None
     started = time.perf_counter()
     history = train(model, optimizer, train_loader, args.steps, test_loader=test_loader,
                     eval_every=args.eval_every, metrics_path=metrics_path,
-                    progress=not args.no_progress, desc=name)
+                    progress=not args.no_progress, desc=name,
+                    checkpoint_path=checkpoint_path if checkpointing else None,
+                    checkpoint_every=args.checkpoint_every, resume=args.resume,
+                    extra_state=extra_state)
     seconds = time.perf_counter() - started
+    if args.resume:
+        seconds = history[-1]["time"]  # training time across the interrupted runs too
     recorder.remove()
     return {
         "accuracy": [{"step": r["step"], "test_accuracy": r["test_accuracy"],

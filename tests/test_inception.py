@@ -78,3 +78,42 @@ def test_quick_run_writes_every_output(tmp_path):
     assert results["bn-x5-sigmoid"]["config"]["activation"] == "sigmoid"
     report = (out / "report.md").read_text()
     assert all(f"| {name}" in report for name in variants)
+
+
+def spy_on_restore(monkeypatch):
+    """The steps of the checkpoints that training resumes from."""
+    from minidl import checkpoint
+
+    steps = []
+    original = checkpoint.restore_checkpoint
+
+    def restore(state, **kwargs):
+        steps.append(state["step"])
+        return original(state, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "restore_checkpoint", restore)
+    return steps
+
+
+def test_quick_run_resumes_from_a_checkpoint(tmp_path, monkeypatch):
+    root = os.environ.get("MINIDL_DATA")
+    if not root or not (Path(root) / "fashion-mnist").exists():
+        pytest.skip("MINIDL_DATA does not point at Fashion-MNIST")
+    spec = importlib.util.spec_from_file_location("inception_bn_example", EXAMPLE)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    monkeypatch.setattr(example, "plot_accuracy", lambda *args, **kwargs: True)
+    out = tmp_path / "quick"
+    argv = ["--quick", "--variants", "inception", "--checkpoint-every", "10", "--out", str(out),
+            "--no-progress"]
+    first = example.main(argv)
+    checkpoint = out / "checkpoint_inception.npz"
+    # As if the run had been killed after step 20: only that checkpoint is left.
+    os.replace(out / "checkpoint_inception.prev.npz", checkpoint)
+    restored = spy_on_restore(monkeypatch)
+    resumed = example.main(argv + ["--resume"])
+    assert restored == [20]
+    assert resumed["inception"]["accuracy"] == first["inception"]["accuracy"]
+    assert [r["step"] for r in resumed["inception"]["accuracy"]] == [15, 30]
+    lines = [json.loads(line) for line in (out / "metrics_inception.jsonl").open()]
+    assert [r["step"] for r in lines] == [15, 30]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl import nn, optim
+from minidl import checkpoint, nn, optim
 from minidl.data import ArrayDataset, DataLoader
 from minidl.recorder import ActivationRecorder
 from minidl.training import evaluate, train
@@ -125,3 +125,31 @@ def test_activation_recorder_percentiles_of_one_unit():
     ActivationRecorder(other, unit=5)
     with pytest.raises(ValueError, match="unit 5 out of range"):
         other(mdl.tensor(x))
+
+
+@pytest.mark.skipif(not mnist_available(), reason="MINIDL_DATA does not point at MNIST")
+def test_checkpoint_and_resume_flags_match_an_uninterrupted_run(tmp_path, monkeypatch):
+    example = load_example()
+    for plot in ("plot_accuracy", "plot_percentiles"):  # drawing is tested above
+        monkeypatch.setattr(example, plot, lambda *args, **kwargs: True)
+    common = ["--eval-every", "5", "--record-every", "2", "--no-progress"]
+    straight = example.main(["--steps", "10", "--out", str(tmp_path / "a")] + common)
+    # a run that stops at step 5, then the same command resumed and extended
+    out = tmp_path / "b"
+    example.main(["--steps", "5", "--checkpoint-every", "5", "--out", str(out)] + common)
+    assert (out / "checkpoint_bn.npz").exists() and (out / "checkpoint_baseline.npz").exists()
+    restored = []
+    original = checkpoint.restore_checkpoint
+    monkeypatch.setattr(checkpoint, "restore_checkpoint", lambda state, **kwargs: (
+        restored.append(state["step"]), original(state, **kwargs))[1])
+    resumed = example.main(["--steps", "10", "--checkpoint-every", "5", "--resume",
+                            "--out", str(out)] + common)
+    assert restored == [5, 5]  # both networks continued from their step-5 checkpoint
+    for name in ("baseline", "bn"):
+        assert resumed[name]["accuracy"] == straight[name]["accuracy"]
+        assert len(resumed[name]["sigmoid_input"]) == 5
+        assert resumed[name]["sigmoid_input"] == straight[name]["sigmoid_input"]
+        lines = [json.loads(line) for line in (out / f"metrics_{name}.jsonl").open()]
+        assert [r["step"] for r in lines] == [5, 10]
+    with pytest.raises(SystemExit):
+        example.parse_args(["--checkpoint-every", "0"])
