@@ -5,7 +5,7 @@
     import minidl.functional as F
 """
 
-from . import autograd, functional, nn, optim, viz
+from . import autograd, checkpoint, functional, nn, optim, viz
 from .anomaly import AnomalyError, detect_anomaly
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_device, set_default_device
@@ -27,4 +27,5 @@ __all__ = [
     "get_default_device", "manual_seed",
     "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile", "float32", "float64",
     "int32", "int64", "bool_", "functional", "nn", "optim", "viz", "autograd",
+    "checkpoint",
 ]
