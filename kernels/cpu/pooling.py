@@ -23,6 +23,9 @@ __all__ = [
 ]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Padded planes stacked per max-pooling group: ~64 KiB of float32, so the buffer, the
+# running maxima and their offsets stay in a core's L2 cache.
+_MAX_POOL_GROUP_ELEMENTS = 16384
 
 
 # --------------------------------------------------------------------------- kernels
@@ -36,6 +39,8 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # the last kw-1 columns of each row) are computed and ignored, which costs less than
 # the scalar loop.  P has kw-1 extra elements at the end, so the grid's last row stays
 # in bounds.  Windows are combined in (i, j) row-major order, as a direct loop would.
+# Max pooling goes further and stacks a group of padded planes in one buffer, so the
+# loops run over the whole group at once (see _max_pool_forward_kernel).
 #
 # Planes are independent: a kernel splits the N*C planes into `n_chunks` contiguous
 # chunks (one prange iteration each, which owns its scratch buffers and writes only
@@ -66,75 +71,100 @@ def _fill_padded(padded, plane, ph, pw, fill):
 
 
 @njit(cache=True, fastmath=False)
-def _first_real_offsets(pos_init, height, width, kh, ph, pw):
-    """For every grid position, the offset i*W + j of its window's first real element.
+def _first_real_offsets(pos_init, height, width, ph, pw):
+    """For every position of a plane's grid, the offset i*W + j of its window's first
+    real element, repeated for every plane slot of the group.
 
     It is where PyTorch points argmax when every real element of the window is -inf
     (nothing ever beats the initial -inf), so it seeds the per-plane offsets."""
     padded_w = width + 2 * pw
-    for r in range(height + 2 * ph - kh + 1):
+    slot = (height + 2 * ph) * padded_w
+    for r in range(height + 2 * ph):
         for s in range(padded_w):
             pos_init[r * padded_w + s] = max(ph - r, 0) * width + max(pw - s, 0)
+    for t in range(slot, pos_init.shape[0]):
+        pos_init[t] = pos_init[t - slot]
 
 
 @njit(cache=True, fastmath=False)
-def _max_pool_plane(plane, out, out_idx, kh, kw, sh, sw, ph, pw, padded, best, pos, pos_init):
-    height, width = plane.shape
+def _max_pool_group(x, y, argmax, first, count, kh, kw, sh, sw, ph, pw, padded, best, pos,
+                    pos_init):
+    """Max-pool planes first .. first+count-1 (flat n*C + c), stacked in one buffer."""
+    n_chan, height, width = x.shape[1], x.shape[2], x.shape[3]
     padded_w = width + 2 * pw
-    _fill_padded(padded, plane, ph, pw, -np.inf)
-    best[:] = -np.inf
+    slot = (height + 2 * ph) * padded_w
+    grid = count * slot
+    # only the interiors are written: the -inf border was laid down once by the caller
+    for g in range(count):
+        p = first + g
+        plane = x[p // n_chan, p % n_chan]
+        base = g * slot + ph * padded_w + pw
+        for h in range(height):
+            row = padded[base + h * padded_w:]
+            src = plane[h]
+            for w in range(width):
+                row[w] = src[w]
     # pos: the winner's offset i*W + j from its window's top-left corner, in unpadded
     # coordinates, so that the flat index is a plain sum (no division per output).
-    # An explicit copy loop: Numba's array-to-array slice assignment costs ~2 s to compile.
-    for t in range(pos.shape[0]):
+    # Explicit copy loops: Numba's array-to-array slice assignment costs ~2 s to compile.
+    for t in range(grid):
+        best[t] = -np.inf
         pos[t] = pos_init[t]
     for i in range(kh):
         for j in range(kw):
             src = padded[i * padded_w + j:]
             delta = i * width + j
-            for t in range(best.shape[0]):
+            for t in range(grid):
                 v = src[t]
                 cur = best[t]
                 # PyTorch's rule: strict > keeps the first maximum, any NaN is taken
                 take = (v > cur) | (v != v)
                 best[t] = v if take else cur
                 pos[t] = delta if take else pos[t]
-    for oh in range(out.shape[0]):
-        row_out = out[oh]
-        row_idx = out_idx[oh]
-        win_best = best[oh * sh * padded_w:]
-        win_pos = pos[oh * sh * padded_w:]
-        corner = (oh * sh - ph) * width - pw  # flat index of window (oh, 0)'s corner
-        if sw == 1:  # contiguous: vectorises
-            for ow in range(out.shape[1]):
-                row_out[ow] = win_best[ow]
-                row_idx[ow] = corner + ow + win_pos[ow]
-        else:
-            for ow in range(out.shape[1]):
-                row_out[ow] = win_best[ow * sw]
-                row_idx[ow] = corner + ow * sw + win_pos[ow * sw]
+    for g in range(count):
+        p = first + g
+        out = y[p // n_chan, p % n_chan]
+        out_idx = argmax[p // n_chan, p % n_chan]
+        for oh in range(out.shape[0]):
+            row_out = out[oh]
+            row_idx = out_idx[oh]
+            win_best = best[g * slot + oh * sh * padded_w:]
+            win_pos = pos[g * slot + oh * sh * padded_w:]
+            corner = (oh * sh - ph) * width - pw  # flat index of window (oh, 0)'s corner
+            if sw == 1:  # contiguous: vectorises
+                for ow in range(out.shape[1]):
+                    row_out[ow] = win_best[ow]
+                    row_idx[ow] = corner + ow + win_pos[ow]
+            else:
+                for ow in range(out.shape[1]):
+                    row_out[ow] = win_best[ow * sw]
+                    row_idx[ow] = corner + ow * sw + win_pos[ow * sw]
 
 
 @njit(parallel=True, cache=True, fastmath=False)
-def _max_pool_forward_kernel(x, y, argmax, kh, kw, sh, sw, ph, pw, n_chunks):
+def _max_pool_forward_kernel(x, y, argmax, kh, kw, sh, sw, ph, pw, n_chunks, group):
+    """Planes go in groups of `group`, stacked one above the other in a flat padded
+    buffer, so each window offset is one long loop over the whole group's grid
+    instead of a short one per plane (planes of 7x7 spent most of their time in
+    loop overhead).  Grid positions whose window straddles two planes are computed
+    and never read."""
     n_batch, n_chan, height, width = x.shape
     n_planes = n_batch * n_chan
-    padded_size = (height + 2 * ph) * (width + 2 * pw) + kw - 1
-    grid = (height + 2 * ph - kh + 1) * (width + 2 * pw)
+    slot = (height + 2 * ph) * (width + 2 * pw)
     for chunk in prange(n_chunks):
         lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
-        padded = np.empty(padded_size, dtype=x.dtype)
-        best = np.empty(grid, dtype=x.dtype)
-        pos = np.empty(grid, dtype=np.int32)
-        pos_init = np.empty(grid, dtype=np.int32)
-        _first_real_offsets(pos_init, height, width, kh, ph, pw)
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            _max_pool_plane(
-                x[n, c], y[n, c], argmax[n, c], kh, kw, sh, sw, ph, pw,
-                padded, best, pos, pos_init,
-            )
+        size = min(group, hi - lo) * slot
+        # kh rows + kw of slack past the last slot keep every window read in bounds
+        padded = np.empty(size + kh * (width + 2 * pw) + kw, dtype=x.dtype)
+        for t in range(padded.shape[0]):
+            padded[t] = -np.inf
+        best = np.empty(size, dtype=x.dtype)
+        pos = np.empty(size, dtype=np.int32)
+        pos_init = np.empty(size, dtype=np.int32)
+        _first_real_offsets(pos_init, height, width, ph, pw)
+        for first in range(lo, hi, group):
+            _max_pool_group(x, y, argmax, first, min(group, hi - first), kh, kw, sh, sw,
+                            ph, pw, padded, best, pos, pos_init)
 
 
 @njit(parallel=True, cache=True, fastmath=False)
@@ -296,7 +326,9 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     y = np.empty(out_shape, dtype=x.dtype)
     argmax = np.empty(out_shape, dtype=np.int64)
     if y.size:
-        _max_pool_forward_kernel(x, y, argmax, *window, _n_chunks(y.shape))
+        slot = (x.shape[2] + 2 * window[4]) * (x.shape[3] + 2 * window[5])
+        group = max(1, _MAX_POOL_GROUP_ELEMENTS // slot)
+        _max_pool_forward_kernel(x, y, argmax, *window, _n_chunks(y.shape), group)
     return y, argmax
 
 

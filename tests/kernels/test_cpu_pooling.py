@@ -137,6 +137,22 @@ def test_max_pool_backward_matches_loops(rng, geometry, dtype):
     np.testing.assert_allclose(dx, ref_max_pool_backward(dy, idx, X_SHAPE), **tol(dtype))
 
 
+@pytest.mark.parametrize("group_elements", [1, 100, 300, 16384])
+@pytest.mark.parametrize("geometry", [GEOMETRIES[0], GEOMETRIES[3], GEOMETRIES[6]])
+def test_max_pool_groups_of_stacked_planes(rng, monkeypatch, geometry, group_elements):
+    """Planes go through the kernel stacked in groups; one plane per group, a few, and
+    a group ending part-way through a chunk all give the loops' answer."""
+    from minidl.kernels.cpu import pooling
+
+    monkeypatch.setattr(pooling, "_MAX_POOL_GROUP_ELEMENTS", group_elements)
+    # 36 planes: several per chunk of the kernel's split, so groups hold several too
+    x = np.concatenate([tie_heavy_input(rng, np.float32) for _ in range(6)], axis=1)
+    y, idx = max_pool2d_forward(x, *geometry)
+    ry, ridx = ref_max_pool(x, *geometry)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+
+
 def test_max_pool_3x3_s1_p1_larger_plane(rng):
     """The case a network hits hard: 14x14 planes, 3x3 window, stride 1, pad 1."""
     x = rng.standard_normal((2, 3, 14, 14)).astype(np.float32)
