@@ -21,6 +21,9 @@ bool_ = np.dtype(np.bool_)
 
 _BASIC_INDEX_TYPES = (int, np.integer, slice, type(None), type(Ellipsis))
 
+# bool, signed and unsigned integers, floating point: what a tensor may hold
+_TENSOR_KINDS = "biuf"
+
 
 class Tensor:
     """An n-dimensional array on one device that can record its history.
@@ -33,13 +36,21 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, device=None, dtype=None):
         device = normalize_device(device)
-        array = np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True)
+        if dtype is not None:
+            dtype = _as_dtype("tensor", dtype)
+        try:
+            array = np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"tensor: cannot make an array of the data ({exc})") from None
+        if array.dtype.kind not in _TENSOR_KINDS:
+            raise TypeError(f"tensor: data must be numbers or booleans, got "
+                            f"{type(data).__name__} of dtype {array.dtype}")
         if dtype is None and array.dtype.kind == "f":
             dtype = float32
         elif dtype is None and array.dtype.kind in "iu":
             dtype = int64
         if dtype is not None:
-            array = array.astype(np.dtype(dtype), copy=False)
+            array = array.astype(dtype, copy=False)
         self._init(get_backend(device).from_numpy(array), device)
         if requires_grad:
             self.requires_grad_(True)
@@ -138,11 +149,13 @@ class Tensor:
     def to(self, device=None, dtype=None):
         """This tensor on ``device`` and/or as ``dtype`` (self if unchanged)."""
         out = self
+        if dtype is not None:
+            dtype = _as_dtype("to", dtype)
         if device is not None:
             device = normalize_device(device)
             if device != self.device:
                 out = shape.ToDevice.apply(out, device)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
+        if dtype is not None and dtype != out.dtype:
             out = out.astype(dtype)
         return out
 
@@ -154,7 +167,7 @@ class Tensor:
 
     def astype(self, dtype):
         """A copy converted to ``dtype`` (differentiable between float types)."""
-        dtype = np.dtype(dtype)
+        dtype = _as_dtype("astype", dtype)
         if dtype.kind == "f":
             return ew.Cast.apply(self, dtype)
         return Tensor._wrap(get_backend(self.device).astype(self.data, dtype), self.device)
@@ -184,63 +197,84 @@ class Tensor:
         return self
 
     # ---- arithmetic -------------------------------------------------------------
-    def _operand(self, other):
+    def _operand(self, other, op):
         """``other`` as a Tensor on our device, or a Python number as is."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number) and not isinstance(other, bool):
-            return float(other) if self.dtype.kind == "f" else other
+        if isinstance(other, numbers.Real) and not isinstance(other, (bool, np.bool_)):
+            if self.dtype.kind == "f":
+                try:
+                    return float(other)
+                except OverflowError:
+                    raise ValueError(f"{op}: {other!r} is too large for a floating point "
+                                     "tensor") from None
+            if isinstance(other, numbers.Integral) and self.dtype.kind in "iu":
+                info = np.iinfo(self.dtype)
+                if not info.min <= other <= info.max:
+                    raise ValueError(f"{op}: {other!r} is out of range for a tensor of "
+                                     f"dtype {self.dtype} ([{info.min}, {info.max}])")
+            return other
         if isinstance(other, (np.ndarray, list, tuple, np.generic, bool)):
-            return Tensor(other, device=self.device, dtype=self.dtype)
-        raise TypeError(f"unsupported operand type {type(other).__name__} for a Tensor")
+            try:
+                return Tensor(other, device=self.device, dtype=self.dtype)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{op}: bad operand ({exc})") from None
+        raise TypeError(f"{op}: unsupported operand type {type(other).__name__} for a Tensor")
 
     def __add__(self, other):
-        return _binary(ew.Add, self, self._operand(other))
+        return _binary(ew.Add, self, self._operand(other, "add"))
 
     def __radd__(self, other):
-        return _binary(ew.Add, self._operand(other), self)
+        return _binary(ew.Add, self._operand(other, "add"), self)
 
     def __sub__(self, other):
-        return _binary(ew.Sub, self, self._operand(other))
+        return _binary(ew.Sub, self, self._operand(other, "sub"))
 
     def __rsub__(self, other):
-        return _binary(ew.Sub, self._operand(other), self)
+        return _binary(ew.Sub, self._operand(other, "sub"), self)
 
     def __mul__(self, other):
-        return _binary(ew.Mul, self, self._operand(other))
+        return _binary(ew.Mul, self, self._operand(other, "mul"))
 
     def __rmul__(self, other):
-        return _binary(ew.Mul, self._operand(other), self)
+        return _binary(ew.Mul, self._operand(other, "mul"), self)
 
     def __truediv__(self, other):
-        return _binary(ew.Div, self, self._operand(other))
+        return _binary(ew.Div, self, self._operand(other, "div"))
 
     def __rtruediv__(self, other):
-        return _binary(ew.Div, self._operand(other), self)
+        return _binary(ew.Div, self._operand(other, "div"), self)
 
     def __pow__(self, other):
-        return _binary(ew.Pow, self, self._operand(other))
+        return _binary(ew.Pow, self, self._operand(other, "pow"))
 
     def __rpow__(self, other):
-        return _binary(ew.Pow, self._operand(other), self)
+        return _binary(ew.Pow, self._operand(other, "pow"), self)
 
     def __neg__(self):
+        if self.dtype.kind == "b":
+            raise TypeError("neg: a bool tensor cannot be negated; convert it with "
+                            ".astype(...) first")
         return ew.Neg.apply(self)
 
     def __matmul__(self, other):
-        other = self._operand(other)
+        other = self._operand(other, "matmul")
         _check_matmul(self, other)
         return linalg.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
-        other = self._operand(other)
+        other = self._operand(other, "matmul")
         _check_matmul(other, self)
         return linalg.MatMul.apply(other, self)
 
     # comparisons give boolean tensors outside the graph
     def _compare(self, op, other):
-        other = self._operand(other)
-        raw = other.data if isinstance(other, Tensor) else other
+        other = self._operand(other, op)
+        if isinstance(other, Tensor):
+            _check_broadcast(op, self.shape, other.shape)
+            raw = other.data
+        else:
+            raw = other
         return Tensor._wrap(get_backend(self.device).compare(op, self.data, raw), self.device)
 
     def __eq__(self, other):
@@ -294,12 +328,12 @@ class Tensor:
     def clip(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
-        return ew.Clip.apply(self, min, max)
+        return ew.Clip.apply(self, _clip_bound(self, "min", min), _clip_bound(self, "max", max))
 
     clamp = clip
 
     def maximum(self, other):
-        return _binary(ew.Maximum, self, self._operand(other))
+        return _binary(ew.Maximum, self, self._operand(other, "maximum"))
 
     # ---- reductions ----------------------------------------------------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -308,15 +342,19 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = _reduction_args("mean", self, axis, dim, keepdims, keepdim)
+        _check_reduced_not_empty("mean", self, axis)
         return reduce.Mean.apply(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = _reduction_args("max", self, axis, dim, keepdims, keepdim)
+        _check_reduced_not_empty("max", self, axis)
         return reduce.Max.apply(self, axis, keepdims)
 
     def var(self, axis=None, keepdims=False, *, ddof=0, dim=None, keepdim=None):
         """Variance; ``ddof=0`` (NumPy's default) is the biased estimate."""
         axis, keepdims = _reduction_args("var", self, axis, dim, keepdims, keepdim)
+        if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):
+            raise TypeError(f"var: ddof must be a number, got {ddof!r}")
         count = 1
         for a in (range(self.ndim) if axis is None else axis):
             count *= self.shape[a]
@@ -327,6 +365,7 @@ class Tensor:
 
     def argmax(self, axis=None, *, dim=None):
         axis, _ = _reduction_args("argmax", self, axis, dim, False, None)
+        _check_reduced_not_empty("argmax", self, axis)
         backend = get_backend(self.device)
         if axis is None:
             flat = backend.reshape(self.data, (self.size,))
@@ -337,16 +376,16 @@ class Tensor:
 
     # ---- shape ---------------------------------------------------------------
     def reshape(self, *shape):
-        shape = _shape_args(shape)
+        shape = _shape_args("reshape", shape)
         return shape_op_reshape(self, shape)
 
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
         start = _normalize_axis("flatten", start_dim, self.ndim)
         end = _normalize_axis("flatten", end_dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(1)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         dims = self.shape
@@ -356,7 +395,8 @@ class Tensor:
         return shape.Reshape.apply(self, dims[:start] + (merged,) + dims[end + 1:])
 
     def permute(self, *axes):
-        axes = tuple(_normalize_axis("permute", a, self.ndim) for a in _shape_args(axes))
+        axes = tuple(_normalize_axis("permute", a, self.ndim)
+                     for a in _shape_args("permute", axes))
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {axes} is not a permutation of {self.ndim} axes")
         return shape.Permute.apply(self, axes)
@@ -382,26 +422,107 @@ class Tensor:
         if not isinstance(index, tuple):
             index = (index,)
         for part in index:
-            if isinstance(part, bool) or not isinstance(part, _BASIC_INDEX_TYPES):
+            if isinstance(part, (bool, np.bool_)) or not isinstance(part, _BASIC_INDEX_TYPES):
                 raise TypeError(f"indexing: only basic indexing (ints, slices, None, ...) "
                                 f"is supported, got {type(part).__name__}")
-            if isinstance(part, slice) and part.step is not None and part.step <= 0:
-                raise ValueError("indexing: slice step must be positive")
+            if isinstance(part, slice):
+                for bound in (part.start, part.stop, part.step):
+                    if bound is not None and (isinstance(bound, (bool, np.bool_)) or
+                                              not isinstance(bound, (int, np.integer))):
+                        raise TypeError(f"indexing: slice bounds must be ints or None, "
+                                        f"got {part!r}")
+                if part.step is not None and part.step <= 0:
+                    raise ValueError(f"indexing: slice step must be positive, got {part!r}")
+        if sum(1 for part in index if part is Ellipsis) > 1:
+            raise IndexError("indexing: an index can only have a single ellipsis (...)")
         _check_index_bounds(self.shape, index)
         return shape.GetItem.apply(self, index)
 
 
 def _binary(function, a, b):
-    """Apply a broadcasting binary op after checking the shapes agree."""
+    """Apply a broadcasting binary op after checking the shapes and dtypes agree."""
+    op = function.__name__.lower()
     a_shape = a.shape if isinstance(a, Tensor) else ()
     b_shape = b.shape if isinstance(b, Tensor) else ()
+    _check_broadcast(op, a_shape, b_shape)
+    a_kind = a.dtype.kind if isinstance(a, Tensor) else None
+    b_kind = b.dtype.kind if isinstance(b, Tensor) else None
+    if function is ew.Sub and a_kind == "b" and b_kind == "b":
+        raise TypeError("sub: two bool tensors cannot be subtracted; convert them with "
+                        ".astype(...) first")
+    if function is ew.Pow and _is_integral(a) and _is_integral(b):
+        _check_integer_power(b)
+    return function.apply(a, b)
+
+
+def _check_broadcast(op, a_shape, b_shape):
     if a_shape != b_shape:
         try:
             np.broadcast_shapes(a_shape, b_shape)
         except ValueError:
-            raise ValueError(f"{function.__name__.lower()}: shapes {a_shape} and {b_shape} "
-                             "cannot be broadcast together") from None
-    return function.apply(a, b)
+            raise ValueError(f"{op}: shapes {a_shape} and {b_shape} cannot be broadcast "
+                             "together") from None
+
+
+def _is_integral(value):
+    if isinstance(value, Tensor):
+        return value.dtype.kind in "biu"
+    return isinstance(value, numbers.Integral)
+
+
+def _check_integer_power(exponent):
+    """NumPy refuses integer ** negative integer; say so with the op's name."""
+    if isinstance(exponent, Tensor):
+        if exponent.dtype.kind == "b" or exponent.size == 0:
+            return
+        backend = get_backend(exponent.device)
+        negative = bool(np.any(backend.to_numpy(backend.compare("lt", exponent.data, 0))))
+        value = "an exponent tensor with negative values"
+    else:
+        negative = exponent < 0
+        value = repr(exponent)
+    if negative:
+        raise ValueError(f"pow: integers cannot be raised to a negative integer power, got "
+                         f"{value}; convert to float first (.float())")
+
+
+def _clip_bound(tensor, name, bound):
+    """A clip bound: None, a real number, or a tensor that broadcasts to ``tensor``."""
+    if bound is None:
+        return None
+    if isinstance(bound, Tensor):
+        try:
+            broadcast = np.broadcast_shapes(tensor.shape, bound.shape)
+        except ValueError:
+            broadcast = None
+        if broadcast != tensor.shape:
+            raise ValueError(f"clip: {name} of shape {bound.shape} does not broadcast to "
+                             f"the input shape {tensor.shape}")
+        return bound
+    if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, numbers.Real):
+        raise TypeError(f"clip: {name} must be a number or a Tensor, got {bound!r}")
+    return float(bound) if tensor.dtype.kind == "f" else bound
+
+
+def _as_dtype(op, dtype):
+    """``dtype`` as a numpy dtype a tensor can hold (bool, integer or float)."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype") from None
+    if result.kind not in _TENSOR_KINDS:
+        raise TypeError(f"{op}: unsupported dtype {result}; tensors hold bool, integer "
+                        "or floating point values")
+    return result
+
+
+def _check_reduced_not_empty(op, tensor, axis):
+    """max and mean have no value over zero elements; say which axis is empty."""
+    axes = range(tensor.ndim) if axis is None else axis
+    empty = [a for a in axes if tensor.shape[a] == 0]
+    if empty:
+        raise ValueError(f"{op}: cannot reduce over axis {empty[0]} of size 0 (input shape "
+                         f"{tensor.shape})")
 
 
 class _HookHandle:
@@ -434,12 +555,12 @@ def shape_op_reshape(tensor, new_shape):
     return shape.Reshape.apply(tensor, new_shape)
 
 
-def _shape_args(args):
+def _shape_args(op, args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     for n in args:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-            raise TypeError(f"expected integer sizes, got {args!r}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+            raise TypeError(f"{op}: expected integer sizes, got {args!r}")
     return tuple(int(n) for n in args)
 
 
@@ -492,3 +613,8 @@ def _check_matmul(a, b):
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
                          f"({a.shape[-1]} != {b.shape[-2]})")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of {a.shape} and {b.shape} cannot "
+                         "be broadcast together") from None

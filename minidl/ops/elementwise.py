@@ -4,6 +4,8 @@ Binary ops accept a Tensor and a Python scalar in either position; the
 gradient of a broadcast input is summed back to its shape by ``unbroadcast``.
 """
 
+import numpy as np
+
 from ..autograd import Function, unbroadcast
 
 
@@ -184,6 +186,9 @@ class Abs(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind != "f":
+            # integer and bool inputs give floats, as exp and tanh do (NumPy's promotion)
+            x = ctx.backend.astype(x, np.result_type(x.dtype, np.float16))
         out = ctx.backend.sigmoid(x)
         ctx.save_for_backward(out)
         return out
@@ -197,6 +202,8 @@ class Sigmoid(Function):
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in (np.float32, np.float64):
+            raise TypeError(f"relu: input must be float32 or float64, got {x.dtype}")
         ctx.save_for_backward(x)
         return ctx.backend.relu(x)
 
