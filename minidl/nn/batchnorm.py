@@ -11,6 +11,7 @@ from .. import functional as F
 from ..backend import get_backend
 from ..tensor import int64
 from . import init
+from .linear import _check_positive
 from .module import Module
 from .parameter import Parameter
 
@@ -21,12 +22,12 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
-        if not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, "
-                             f"got {num_features!r}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, "
-                             f"got {momentum!r}")
+        name = type(self).__name__
+        (num_features,) = _check_positive(name, num_features=num_features)
+        if momentum is not None:
+            F._real(name, "momentum", momentum, 0, 1)
+        F._real(name, "eps", eps, 0, low_open=True)
+        dtype = F._float_dtype(name, dtype)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -63,6 +64,7 @@ class _BatchNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x):
+        F._require_tensor(type(self).__name__, x)
         if x.ndim not in self._ranks:
             raise ValueError(f"{type(self).__name__}: expected a {self._ranks[0]}-d input, "
                              f"got shape {x.shape}")
@@ -71,16 +73,17 @@ class _BatchNorm(Module):
                              f"got input of shape {x.shape}")
         use_batch_stats = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
+        update = self.training and self.track_running_stats
+        if update and self.momentum is None:  # cumulative moving average, as PyTorch
+            momentum = 1.0 / (float(self.num_batches_tracked.item()) + 1.0)
+        out = F.batch_norm(x, self.running_mean if update or not use_batch_stats else None,
+                           self.running_var if update or not use_batch_stats else None,
+                           self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        if update:  # counted only once the batch was accepted
             tracked = self.num_batches_tracked
             backend = get_backend(tracked.device)
             backend.copy_(tracked.data, backend.add(tracked.data, 1))
-            if self.momentum is None:  # cumulative moving average, as PyTorch
-                momentum = 1.0 / float(tracked.item())
-        update = self.training and self.track_running_stats
-        return F.batch_norm(x, self.running_mean if update or not use_batch_stats else None,
-                            self.running_var if update or not use_batch_stats else None,
-                            self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        return out
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

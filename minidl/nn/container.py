@@ -1,5 +1,8 @@
 """Containers and plumbing layers: Sequential, Flatten, Identity."""
 
+import numpy as np
+
+from .. import functional as F
 from .module import Module
 
 
@@ -20,7 +23,11 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index):
-        return list(self._modules.values())[index]
+        modules = list(self._modules.values())
+        if isinstance(index, (int, np.integer)) and not -len(modules) <= index < len(modules):
+            raise IndexError(f"Sequential: index {index} is out of range for "
+                             f"{len(modules)} modules")
+        return modules[index]
 
     def __len__(self):
         return len(self._modules)
@@ -34,10 +41,14 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
         self.start_dim = start_dim
         self.end_dim = end_dim
 
     def forward(self, x):
+        F._require_tensor("Flatten", x)
         return x.flatten(self.start_dim, self.end_dim)
 
 

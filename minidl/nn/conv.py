@@ -12,7 +12,9 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  bias=True, device=None, dtype=None):
         super().__init__()
-        _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
+        in_channels, out_channels = _check_positive("Conv2d", in_channels=in_channels,
+                                                    out_channels=out_channels)
+        dtype = F._float_dtype("Conv2d", dtype)
         kernel = F._pair("Conv2d", "kernel_size", kernel_size, 1)
         self.in_channels = in_channels
         self.out_channels = out_channels

@@ -7,8 +7,7 @@ from .module import Module
 class Dropout(Module):
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        F._real("Dropout", "p", p, 0, 1, high_open=True)
         self.p = p
 
     def forward(self, x):

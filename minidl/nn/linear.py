@@ -1,5 +1,9 @@
 """Linear: a fully connected layer y = x W^T + b."""
 
+import numbers
+
+import numpy as np
+
 from .. import creation
 from .. import functional as F
 from . import init
@@ -10,7 +14,9 @@ from .parameter import Parameter
 class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        _check_positive("Linear", in_features=in_features, out_features=out_features)
+        in_features, out_features = _check_positive("Linear", in_features=in_features,
+                                                     out_features=out_features)
+        dtype = F._float_dtype("Linear", dtype)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(creation.zeros(out_features, in_features, device=device,
@@ -35,6 +41,12 @@ class Linear(Module):
 
 
 def _check_positive(layer, **sizes):
+    """The sizes as ints, each a positive integer (TypeError / ValueError otherwise)."""
+    checked = []
     for name, value in sizes.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{layer}: {name} must be a positive int, got {value!r}")
+        if value < 1:
             raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+        checked.append(int(value))
+    return checked

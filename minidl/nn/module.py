@@ -6,9 +6,11 @@ definition order, with PyTorch's dotted names ("0.weight", "bn.running_mean").
 """
 
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
+from .. import functional as F
 from ..backend import get_backend, normalize_device
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -200,6 +202,9 @@ class Module:
 
     def to_dtype(self, dtype):
         """Convert floating point parameters and buffers to ``dtype`` in place."""
+        dtype = F._float_dtype("to_dtype", dtype)
+        if dtype is None:
+            raise TypeError("to_dtype: dtype must be float32 or float64, got None")
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
                 tensor.data = get_backend(tensor.device).astype(tensor.data, np.dtype(dtype))
@@ -223,20 +228,31 @@ class Module:
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values in place from a dict of Tensors or NumPy arrays."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of tensors or arrays, got "
+                            f"{type(state_dict).__name__}")
         own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys "
                            f"{unexpected}")
+        # check every entry before copying any, so a bad state dict changes nothing
+        arrays = {}
         for name, tensor in own.items():
             if name not in state_dict:
                 continue
             value = state_dict[name]
             array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name} holds {type(value).__name__} of "
+                                f"dtype {array.dtype}, not numbers")
             if tuple(array.shape) != tensor.shape:
                 raise ValueError(f"load_state_dict: {name} has shape {tuple(array.shape)} "
                                  f"in the state dict but {tensor.shape} in the model")
+            arrays[name] = array
+        for name, array in arrays.items():
+            tensor = own[name]
             backend = get_backend(tensor.device)
             backend.copy_(tensor.data, backend.from_numpy(array, tensor.dtype))
         return missing, unexpected

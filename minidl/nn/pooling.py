@@ -1,5 +1,7 @@
 """Pooling layers: MaxPool2d, AvgPool2d, GlobalAvgPool2d (= AdaptiveAvgPool2d(1))."""
 
+import numpy as np
+
 from .. import functional as F
 from .module import Module
 
@@ -8,10 +10,8 @@ class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         # validated now so a bad layer fails where it is built
-        self.kernel_size = F._pair(type(self).__name__, "kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else F._pair(
-            type(self).__name__, "stride", stride, 1)
-        self.padding = F._pair(type(self).__name__, "padding", padding, 0)
+        self.kernel_size, self.stride, self.padding = F._pool_geometry(
+            type(self).__name__, kernel_size, stride, padding)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -39,7 +39,10 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size):
         super().__init__()
-        if output_size not in (1, (1, 1)):
+        if (isinstance(output_size, (bool, np.bool_))
+                or not isinstance(output_size, (int, np.integer, tuple, list))
+                or tuple(output_size if isinstance(output_size, (tuple, list))
+                         else (output_size,)) not in ((1,), (1, 1))):
             raise ValueError(f"AdaptiveAvgPool2d: only output_size=1 is supported, got "
                              f"{output_size!r}")
         self.output_size = output_size
