@@ -2,18 +2,22 @@
 gradients, with PyTorch's lr_decay and initial_accumulator_value."""
 
 from ..creation import full
+from ..functional import _real
 from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10):
-        if lr_decay < 0 or initial_accumulator_value < 0 or eps <= 0:
-            raise ValueError("Adagrad: lr_decay and initial_accumulator_value must be >= 0, "
-                             "eps > 0")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps))
+
+    def _validate(self, group):
+        super()._validate(group)
+        _real("Adagrad", "lr_decay", group["lr_decay"], 0)
+        _real("Adagrad", "initial_accumulator_value", group["initial_accumulator_value"], 0)
+        _real("Adagrad", "eps", group["eps"], 0, low_open=True)
 
     def step(self):
         for group, p, backend in self._params_with_grad():

@@ -1,13 +1,25 @@
 """Learning-rate schedules stepped once per epoch (or per N steps):
 StepLR and ExponentialLR, with PyTorch's closed forms."""
 
+import numbers
+
+from ..functional import _int, _real
+from .optimizer import Optimizer
+
 
 class _Scheduler:
     def __init__(self, optimizer, last_epoch=-1):
+        name = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        last_epoch = _int(name, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
+        elif any("initial_lr" not in group for group in optimizer.param_groups):
+            raise ValueError(f"{name}: resuming at last_epoch={last_epoch} needs 'initial_lr' "
+                             "in every parameter group (set when the schedule first started)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self.step()
@@ -34,9 +46,11 @@ class StepLR(_Scheduler):
     """lr = base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size < 1:
+        if (isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral)
+                or step_size < 1):
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        self.step_size = step_size
+        _real("StepLR", "gamma", gamma, 0, low_open=True)
+        self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -48,8 +62,7 @@ class ExponentialLR(_Scheduler):
     """lr = base_lr * gamma ** epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        if gamma <= 0:
-            raise ValueError(f"ExponentialLR: gamma must be positive, got {gamma!r}")
+        _real("ExponentialLR", "gamma", gamma, 0, low_open=True)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

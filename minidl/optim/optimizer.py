@@ -2,18 +2,31 @@
 state_dict, with PyTorch's structure. Updates run as in-place backend
 primitives, so the same optimizer works on every device."""
 
-import numbers
-
 from ..backend import get_backend
+from ..functional import _real
 from ..tensor import Tensor
+
+
+def _as_list(owner, what, params):
+    """``params`` as a list; a single Tensor is refused (it would be iterated row
+    by row, each row a new non-leaf tensor)."""
+    if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
+        raise TypeError(f"{owner}: {what} must be an iterable of tensors (or of dicts), got "
+                        f"{type(params).__name__}; wrap a single tensor in a list")
+    return list(params)
 
 
 class Optimizer:
     def __init__(self, params, defaults):
-        params = list(params)
+        name = type(self).__name__
+        params = _as_list(name, "params", params)
         if not params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        if not isinstance(params[0], dict):
+            raise ValueError(f"{name}: got an empty parameter list")
+        groups = [isinstance(p, dict) for p in params]
+        if any(groups) and not all(groups):
+            raise TypeError(f"{name}: params must be all tensors or all dicts "
+                            "(parameter groups), not a mix")
+        if not groups[0]:
             params = [{"params": params}]
         self.defaults = defaults
         self.param_groups = []
@@ -22,24 +35,38 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' "
+                            f"entry, got {group!r:.80}")
         group = dict(group)
-        group["params"] = list(group["params"])
+        group["params"] = _as_list(name, "a group's params", group["params"])
+        if not group["params"]:
+            raise ValueError(f"{name}: got an empty parameter list in a parameter group")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in group["params"]:
             if not isinstance(p, Tensor) or not p.requires_grad:
-                raise TypeError(f"{type(self).__name__}: can only optimize tensors that "
-                                "require grad")
+                got = (f"a {type(p).__name__} with requires_grad=False"
+                       if isinstance(p, Tensor) else type(p).__name__)
+                raise TypeError(f"{name}: can only optimize tensors that require grad, got "
+                                f"{got}")
+            if not p.is_leaf:
+                raise TypeError(f"{name}: can only optimize leaf tensors (parameters), got "
+                                f"one computed by {p.grad_fn.op_name}")
+            if id(p) in seen:
+                raise ValueError(f"{name}: a parameter of shape {p.shape} appears more than "
+                                 "once; it would be updated twice per step")
+            seen.add(id(p))
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self._validate(group)
         self.param_groups.append(group)
 
     def _validate(self, group):
-        lr = group.get("lr")
-        if not isinstance(lr, numbers.Real) or lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr!r}")
-        wd = group.get("weight_decay", 0.0)
-        if not isinstance(wd, numbers.Real) or wd < 0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay {wd!r}")
+        """Check a group's hyper-parameters (each optimizer adds its own)."""
+        name = type(self).__name__
+        _real(name, "learning rate", group.get("lr"), 0)
+        _real(name, "weight_decay", group.get("weight_decay", 0.0), 0)
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
@@ -53,10 +80,23 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    if p.grad.shape != p.shape:
-                        raise RuntimeError(f"{type(self).__name__}: gradient shape "
-                                           f"{p.grad.shape} != parameter shape {p.shape}")
+                    self._check_grad(p)
                     yield group, p, get_backend(p.device)
+
+    def _check_grad(self, p):
+        """A .grad set by hand must still fit its parameter."""
+        name = type(self).__name__
+        grad = p.grad
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"{name}: a parameter's .grad must be a Tensor, got "
+                            f"{type(grad).__name__}")
+        if grad.shape != p.shape:
+            raise ValueError(f"{name}: gradient shape {grad.shape} != parameter shape "
+                             f"{p.shape}")
+        if grad.dtype.kind != "f":
+            raise TypeError(f"{name}: gradient dtype must be floating point, got {grad.dtype}")
+        if grad.device != p.device:
+            raise ValueError(f"{name}: gradient on {grad.device} but parameter on {p.device}")
 
     def _state_for(self, p, make):
         state = self.state.get(p)
