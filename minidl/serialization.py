@@ -19,6 +19,9 @@ def _flatten(obj, prefix, arrays):
     if isinstance(obj, Tensor):
         obj = obj.numpy()
     if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biuf":
+            raise TypeError(f"save: cannot store an array of dtype {obj.dtype} (only numbers "
+                            "and booleans)")
         key = f"a{len(arrays)}"
         arrays[key] = obj
         return {"__array__": key}
@@ -38,7 +41,7 @@ def _flatten(obj, prefix, arrays):
 def _unflatten(obj, arrays):
     if isinstance(obj, dict):
         if "__array__" in obj:
-            return arrays[obj["__array__"]]
+            return arrays[obj["__array__"]]  # a missing key is reported by load
         if "__dict__" in obj:
             return {_unflatten(k, arrays): _unflatten(v, arrays) for k, v in obj["__dict__"]}
         if "__list__" in obj:
@@ -71,8 +74,13 @@ def save(obj, path):
 def load(path):
     """Read what ``save`` wrote; tensors come back as NumPy arrays, which
     ``load_state_dict`` accepts."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as data:
+        data = np.load(os.fspath(path), allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with data:
             arrays = {k: data[k] for k in data.files}
     except FileNotFoundError:
         raise
@@ -80,5 +88,8 @@ def load(path):
         raise ValueError(f"load: {path} is not a readable minidl file ({exc})") from exc
     if _META_KEY not in arrays:
         raise ValueError(f"load: {path} was not written by minidl.save")
-    meta = json.loads(arrays.pop(_META_KEY).tobytes().decode("utf-8"))
-    return _unflatten(meta, arrays)
+    try:
+        meta = json.loads(arrays.pop(_META_KEY).tobytes().decode("utf-8"))
+        return _unflatten(meta, arrays)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"load: {path} has a damaged index of its contents ({exc!r})") from exc

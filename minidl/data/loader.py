@@ -88,6 +88,14 @@ class DataLoader:
                                  or not isinstance(seed, numbers.Integral) or seed < 0):
             raise ValueError(f"DataLoader: seed must be None or an int >= 0, got {seed!r}")
 
+        if device is not None:
+            from ..backend import normalize_device  # lazy: minidl.data needs only numpy
+
+            try:
+                device = normalize_device(device)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"DataLoader: {exc}") from None
+
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = _check_flag("shuffle", shuffle)
@@ -165,6 +173,9 @@ class DataLoader:
     def _to_tensor(self, array: np.ndarray):
         import minidl  # lazy: minidl imports minidl.data, not the other way round
 
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"DataLoader: {type(self.dataset).__name__} gave a batch of dtype "
+                            f"{array.dtype}; only numbers and booleans become tensors")
         tensor = minidl.from_numpy(np.ascontiguousarray(array))
         return tensor if self.device is None else tensor.to(self.device)
 
