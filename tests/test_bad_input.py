@@ -1,0 +1,959 @@
+"""Bad input gets a clear error, never a crash.
+
+A table-driven sweep over the public API: Tensor methods and operators, the
+mdl.* factories, minidl.functional, every layer, loss, optimizer and
+schedule, DataLoader and save/load. Each case either returns the right answer
+(compared with NumPy) or raises ValueError / TypeError whose message names the
+op and the offending shape or value.
+
+Every error case runs with the CPU backend's compiled kernels replaced by a
+tripwire: bad input must be refused in Python before any Numba kernel (or its
+launcher) is reached, since an unchecked index inside a kernel is a crash,
+not an exception.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+import minidl.functional as F
+from minidl import nn, optim
+from minidl.backend import cpu as cpu_backend
+from minidl.data import ArrayDataset, DataLoader
+from minidl.optim import lr_scheduler
+
+# ---------------------------------------------------------------------------- inputs
+# Built inside each case's lambda, so collecting the tests creates nothing.
+
+
+def f32(*shape):
+    return mdl.tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7 - 1)
+
+
+def i64(*shape):
+    return mdl.tensor(np.arange(np.prod(shape), dtype=np.int64).reshape(shape))
+
+
+def b8(*shape):
+    return mdl.tensor(np.arange(np.prod(shape)).reshape(shape) % 2 == 0)
+
+
+def f16(*shape):
+    return mdl.tensor(np.ones(shape, np.float16), dtype=np.float16)
+
+
+def params(n=1):
+    return [nn.Parameter(mdl.zeros(2)) for _ in range(n)]
+
+
+def sgd(**kw):
+    return optim.SGD(params(), lr=0.1, **kw)
+
+
+def dataset():
+    return ArrayDataset(np.zeros((5, 2), np.float32), np.arange(5))
+
+
+def bad(case_id, fn, op, detail, exc=(ValueError, TypeError)):
+    """A call that must raise ``exc`` with a message naming ``op`` (a regex
+    matched at a word start) and showing ``detail`` (a regex)."""
+    return pytest.param(fn, exc, op, detail, id=case_id)
+
+
+# ----------------------------------------------------------------------- error table
+
+CASES = [
+    # ---- tensor construction and conversion
+    bad("tensor-str", lambda: mdl.tensor("abc"), "tensor", "<U3"),
+    bad("tensor-none", lambda: mdl.tensor(None), "tensor", "object"),
+    bad("tensor-dict", lambda: mdl.tensor({1: 2}), "tensor", "dict"),
+    bad("tensor-complex", lambda: mdl.tensor([1j]), "tensor", "complex"),
+    bad("tensor-ragged", lambda: mdl.tensor([[1, 2], [3]]), "tensor", "inhomogeneous"),
+    bad("tensor-dtype-name", lambda: mdl.tensor([1.0], dtype="foo"), "tensor", "'foo'"),
+    bad("tensor-dtype-object", lambda: mdl.tensor([1.0], dtype=object), "tensor", "object"),
+    bad("tensor-int-requires-grad", lambda: mdl.tensor([1], requires_grad=True),
+        "requires_grad", "int64"),
+    bad("tensor-device", lambda: mdl.tensor([1.0], device="tpu"), "device", "'tpu'"),
+    bad("from_numpy-list", lambda: mdl.from_numpy([1.0]), "from_numpy", "list"),
+    bad("from_numpy-object", lambda: mdl.from_numpy(np.array([1, "a"], dtype=object)),
+        "from_numpy", "object"),
+    bad("astype-str", lambda: f32(2).astype(str), "astype", "<U"),
+    bad("astype-complex", lambda: f32(2).astype(np.complex64), "astype", "complex64"),
+    bad("to-dtype", lambda: f32(2).to(dtype="foo"), "to", "'foo'"),
+    bad("item-many", lambda: f32(2, 3).item(), "item", r"\(2, 3\)"),
+    bad("bool-many", lambda: bool(f32(2, 3)), "truth value", r"\(2, 3\)"),
+    bad("len-0d", lambda: len(mdl.tensor(1.0)), "len", "0-d"),
+
+    # ---- operators: operands, shapes, dtypes
+    bad("add-str", lambda: f32(2) + "a", "add", "str"),
+    bad("add-none", lambda: f32(2) + None, "add", "NoneType"),
+    bad("add-complex", lambda: f32(2) + 1j, "add", "complex"),
+    bad("add-shapes", lambda: f32(2, 3) + f32(3, 2), "add", r"\(2, 3\) and \(3, 2\)"),
+    bad("add-list-shape", lambda: f32(2, 3) + [1.0, 2.0], "add", r"\(2, 3\) and \(2,\)"),
+    bad("add-int-overflow", lambda: i64(2) + 2 ** 70, "add", "1180591620717411303424"),
+    bad("add-float-overflow", lambda: f32(2) + 10 ** 400, "add", "too large"),
+    bad("radd-shapes", lambda: [1.0, 2.0] + f32(3), "add", r"\(2,\) and \(3,\)"),
+    bad("sub-shapes", lambda: f32(4) - f32(3), "sub", r"\(4,\) and \(3,\)"),
+    bad("sub-bools", lambda: b8(2) - b8(2), "sub", "bool"),
+    bad("mul-shapes", lambda: f32(2, 3) * f32(2, 2), "mul", r"\(2, 3\) and \(2, 2\)"),
+    bad("div-shapes", lambda: f32(2, 3) / f32(4), "div", r"\(2, 3\) and \(4,\)"),
+    bad("pow-shapes", lambda: f32(2, 3) ** f32(4), "pow", r"\(2, 3\) and \(4,\)"),
+    bad("pow-int-negative", lambda: i64(3) ** -1, "pow", "-1"),
+    bad("pow-int-negative-tensor", lambda: i64(3) ** mdl.tensor([1, -1, 2]), "pow",
+        "negative"),
+    bad("rpow-int-negative-tensor", lambda: 2 ** mdl.tensor([1, -1]), "pow", "negative"),
+    bad("neg-bool", lambda: -b8(3), "neg", "bool"),
+    bad("maximum-shapes", lambda: f32(2, 3).maximum(f32(3, 2)), "maximum",
+        r"\(2, 3\) and \(3, 2\)"),
+    bad("eq-shapes", lambda: f32(2, 3) == f32(3, 2), "eq", r"\(2, 3\) and \(3, 2\)"),
+    bad("lt-str", lambda: f32(2) < "a", "lt", "str"),
+    bad("matmul-1d", lambda: f32(2, 3) @ f32(3), "matmul", r"\(2, 3\) and \(3,\)"),
+    bad("matmul-0d", lambda: mdl.tensor(1.0) @ f32(2, 3), "matmul", r"\(\) and \(2, 3\)"),
+    bad("matmul-inner", lambda: f32(2, 3) @ f32(2, 3), "matmul", r"3 != 2"),
+    bad("matmul-batch", lambda: f32(2, 2, 3) @ f32(3, 3, 2), "matmul",
+        r"\(2, 2, 3\) and \(3, 3, 2\)"),
+    bad("rmatmul-1d", lambda: np.ones(3) @ f32(3, 2), "matmul", r"\(3,\) and \(3, 2\)"),
+
+    # ---- unary maths and reductions
+    bad("relu-int", lambda: i64(3).relu(), "relu", "int64"),
+    bad("relu-bool", lambda: b8(3).relu(), "relu", "bool"),
+    bad("relu-float16", lambda: f16(3).relu(), "relu", "float16"),
+    bad("clip-none", lambda: f32(3).clip(), "clip", "min and max"),
+    bad("clip-str", lambda: f32(3).clip("a"), "clip", "'a'"),
+    bad("clip-tensor-shape", lambda: f32(2, 3).clip(f32(4)), "clip", r"\(4,\).*\(2, 3\)"),
+    bad("clip-tensor-grows", lambda: f32(3).clip(f32(2, 3)), "clip", r"\(2, 3\).*\(3,\)"),
+    bad("sum-axis-range", lambda: f32(2, 3).sum(5), "sum", "axis 5"),
+    bad("sum-axis-float", lambda: f32(2, 3).sum(1.0), "sum", "1.0"),
+    bad("sum-axis-repeated", lambda: f32(2, 3).sum((0, 0)), "sum", r"\(0, 0\)"),
+    bad("mean-both", lambda: f32(2, 3).mean(0, dim=1), "mean", "axis or dim"),
+    bad("mean-empty", lambda: f32(0, 3).mean(), "mean", r"size 0.*\(0, 3\)"),
+    bad("mean-empty-axis", lambda: f32(0, 3).mean(0), "mean", r"axis 0.*\(0, 3\)"),
+    bad("max-empty", lambda: f32(0, 3).max(), "max", r"size 0.*\(0, 3\)"),
+    bad("max-empty-axis", lambda: f32(2, 0).max(axis=1), "max", r"axis 1.*\(2, 0\)"),
+    bad("argmax-empty", lambda: f32(0).argmax(), "argmax", r"\(0,\)"),
+    bad("argmax-two-axes", lambda: f32(2, 3).argmax((0, 1)), "argmax", "single axis"),
+    bad("var-empty", lambda: f32(0, 3).var(), "var", "0 values"),
+    bad("var-ddof-str", lambda: f32(3).var(ddof="a"), "var", "'a'"),
+    bad("var-ddof-too-big", lambda: f32(3).var(ddof=3), "var", "ddof=3"),
+
+    # ---- shapes and indexing
+    bad("reshape-size", lambda: f32(2, 3).reshape(4, 2), "reshape", r"\(2, 3\).*\(4, 2\)"),
+    bad("reshape-negative", lambda: f32(2, 3).reshape(-2, 3), "reshape", r"\(-2, 3\)"),
+    bad("reshape-two-unknown", lambda: f32(2, 3).reshape(-1, -1), "reshape", r"\(-1, -1\)"),
+    bad("reshape-float", lambda: f32(2, 3).reshape(2.0, 3), "reshape", r"2\.0"),
+    bad("reshape-zero-unknown", lambda: f32(0, 3).reshape(0, -1), "reshape", r"\(0, -1\)"),
+    bad("permute-repeated", lambda: f32(2, 3).permute(0, 0), "permute", r"\(0, 0\)"),
+    bad("permute-short", lambda: f32(2, 3).permute(0), "permute", r"\(0,\)"),
+    bad("permute-range", lambda: f32(2, 3).permute(0, 2), "permute", "axis 2"),
+    bad("transpose-range", lambda: f32(2, 3, 4).transpose(0, 5), "transpose", "axis 5"),
+    bad("flatten-range", lambda: f32(2, 3).flatten(3), "flatten", "axis 3"),
+    bad("flatten-order", lambda: f32(2, 3, 4).flatten(2, 1), "flatten", "start_dim 2"),
+    bad("flatten-0d", lambda: mdl.tensor(1.0).flatten(1), "flatten", "axis 1"),
+    bad("index-float", lambda: f32(3)[1.5], "indexing", "float"),
+    bad("index-bool", lambda: f32(3)[True], "indexing", "bool"),
+    bad("index-list", lambda: f32(3)[[0, 1]], "indexing", "list"),
+    bad("index-tensor", lambda: f32(3)[i64(1)], "indexing", "Tensor"),
+    bad("index-slice-float", lambda: f32(3)[0.5:2], "indexing", r"slice\(0\.5, 2, None\)"),
+    bad("index-step-zero", lambda: f32(3)[::0], "indexing", r"slice\(None, None, 0\)"),
+    bad("index-step-negative", lambda: f32(3)[::-1], "indexing", r"slice\(None, None, -1\)"),
+    bad("index-out-of-range", lambda: f32(2, 3)[5], "indexing", "index 5.*size 2", IndexError),
+    bad("index-negative-range", lambda: f32(2, 3)[:, -4], "indexing", "index -4.*size 3",
+        IndexError),
+    bad("index-too-many", lambda: f32(2, 3)[0, 0, 0], "indexing", r"\(2, 3\)", IndexError),
+    bad("index-0d", lambda: mdl.tensor(1.0)[0], "indexing", r"\(\)", IndexError),
+    bad("index-two-ellipses", lambda: f32(2, 3)[..., ...], "indexing", "ellipsis", IndexError),
+
+    # ---- factories
+    bad("zeros-negative", lambda: mdl.zeros(-1), "zeros", r"\(-1,\)"),
+    bad("zeros-float", lambda: mdl.zeros(2.5), "zeros", r"2\.5"),
+    bad("zeros-str", lambda: mdl.zeros("a"), "zeros", "'a'"),
+    bad("zeros-dtype-str", lambda: mdl.zeros(2, dtype=str), "zeros", "<U0"),
+    bad("zeros-dtype-name", lambda: mdl.zeros(2, dtype="foo"), "zeros", "'foo'"),
+    bad("ones-nested", lambda: mdl.ones((2, (3,))), "ones", r"\(3,\)"),
+    bad("full-str", lambda: mdl.full(2, "a"), "full", "str"),
+    bad("full-complex", lambda: mdl.full(2, 1j), "full", "complex"),
+    bad("full-negative", lambda: mdl.full(-1, 0.0), "full", r"\(-1,\)"),
+    bad("full-int-fraction", lambda: mdl.full(2, 1.5, dtype=mdl.int32), "full", r"1\.5"),
+    bad("full-int-nan", lambda: mdl.full(2, float("nan"), dtype=mdl.int64), "full", "nan"),
+    bad("full-int-overflow", lambda: mdl.full(2, 2 ** 70, dtype=mdl.int64), "full",
+        "1180591620717411303424"),
+    bad("full-float-overflow", lambda: mdl.full(2, 10 ** 400), "full", "too large"),
+    bad("full-int-requires-grad", lambda: mdl.full(2, 1, dtype=mdl.int64, requires_grad=True),
+        "requires_grad", "int64"),
+    bad("arange-step-zero", lambda: mdl.arange(0, 5, 0), "arange", "step"),
+    bad("arange-str", lambda: mdl.arange("a"), "arange", "'a'"),
+    bad("arange-nan", lambda: mdl.arange(float("nan")), "arange", "nan"),
+    bad("arange-inf", lambda: mdl.arange(0, float("inf")), "arange", "inf"),
+    bad("arange-dtype", lambda: mdl.arange(3, dtype=object), "arange", "object"),
+    bad("randn-negative", lambda: mdl.randn(-1), "randn", r"\(-1,\)"),
+    bad("randn-int-dtype", lambda: mdl.randn(2, dtype=mdl.int64), "randn", "int64"),
+    bad("rand-bool-dtype", lambda: mdl.rand(2, dtype=mdl.bool_), "rand", "bool"),
+    bad("randn-generator", lambda: mdl.randn(2, generator=5), "randn", "int"),
+    bad("zeros_like-list", lambda: mdl.zeros_like([1]), "zeros_like", "list"),
+    bad("ones_like-ndarray", lambda: mdl.ones_like(np.zeros(2)), "ones_like", "ndarray"),
+    bad("ones_like-dtype", lambda: mdl.ones_like(f32(2), dtype="foo"), "ones_like", "'foo'"),
+    bad("manual_seed-negative", lambda: mdl.manual_seed(-1), "manual_seed", "-1"),
+    bad("set_default_device-tpu", lambda: mdl.set_default_device("tpu"), "device", "'tpu'"),
+
+    # ---- activations, linear
+    bad("relu-ndarray", lambda: F.relu(np.zeros(3)), "relu", "ndarray"),
+    bad("sigmoid-list", lambda: F.sigmoid([1.0]), "sigmoid", "list"),
+    bad("tanh-ndarray", lambda: F.tanh(np.zeros(3)), "tanh", "ndarray"),
+    bad("linear-int", lambda: F.linear(i64(2, 3), f32(4, 3)), "linear", "int64"),
+    bad("linear-bool", lambda: F.linear(b8(2, 3), f32(4, 3)), "linear", "bool"),
+    bad("linear-float16", lambda: F.linear(f16(2, 3), f32(4, 3)), "linear", "float16"),
+    bad("linear-1d", lambda: F.linear(f32(3), f32(4, 3)), "linear", r"\(3,\)"),
+    bad("linear-3d", lambda: F.linear(f32(2, 2, 3), f32(4, 3)), "linear", r"\(2, 2, 3\)"),
+    bad("linear-mismatch", lambda: F.linear(f32(2, 3), f32(4, 5)), "linear",
+        r"\(2, 3\).*\(4, 5\)"),
+    bad("linear-weight-ndarray", lambda: F.linear(f32(2, 3), np.zeros((4, 3))), "linear",
+        "ndarray"),
+    bad("linear-bias-ndarray", lambda: F.linear(f32(2, 3), f32(4, 3), np.zeros(4)), "linear",
+        "ndarray"),
+    bad("linear-bias-shape", lambda: F.linear(f32(2, 3), f32(4, 3), f32(3)), "linear",
+        r"\(3,\)"),
+    bad("linear-dtypes", lambda: F.linear(f32(2, 3).double(), f32(4, 3)), "linear",
+        "float32"),
+
+    # ---- convolution
+    bad("conv2d-int", lambda: F.conv2d(i64(1, 1, 4, 4), f32(2, 1, 3, 3)), "conv2d", "int64"),
+    bad("conv2d-float16", lambda: F.conv2d(f16(1, 1, 4, 4), f32(2, 1, 3, 3)), "conv2d",
+        "float16"),
+    bad("conv2d-3d", lambda: F.conv2d(f32(1, 4, 4), f32(2, 1, 3, 3)), "conv2d",
+        r"\(1, 4, 4\)"),
+    bad("conv2d-channels", lambda: F.conv2d(f32(1, 2, 4, 4), f32(2, 1, 3, 3)), "conv2d",
+        r"\(1, 2, 4, 4\).*\(2, 1, 3, 3\)"),
+    bad("conv2d-kernel-too-big", lambda: F.conv2d(f32(1, 1, 4, 4), f32(1, 1, 5, 5)),
+        "conv2d", r"kernel \(5, 5\).*\(4, 4\)"),
+    bad("conv2d-kernel-too-big-padded", lambda: F.conv2d(f32(1, 1, 2, 2), f32(1, 1, 5, 5),
+                                                         padding=1),
+        "conv2d", r"kernel \(5, 5\).*padding \(1, 1\)"),
+    bad("conv2d-stride-zero", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3), stride=0),
+        "conv2d", r"stride.*\(0, 0\)"),
+    bad("conv2d-stride-negative", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3),
+                                                   stride=(1, -1)),
+        "conv2d", r"stride.*\(1, -1\)"),
+    bad("conv2d-stride-float", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3), stride=1.5),
+        "conv2d", r"stride.*1\.5"),
+    bad("conv2d-padding-negative", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3),
+                                                    padding=-1),
+        "conv2d", r"padding.*\(-1, -1\)"),
+    bad("conv2d-empty-batch", lambda: F.conv2d(f32(0, 1, 4, 4), f32(2, 1, 3, 3)), "conv2d",
+        r"\(0, 1, 4, 4\)"),
+    bad("conv2d-bias-shape", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3), f32(3)),
+        "conv2d", r"\(3,\)"),
+    bad("conv2d-bias-ndarray", lambda: F.conv2d(f32(1, 1, 4, 4), f32(2, 1, 3, 3),
+                                                np.zeros(2)),
+        "conv2d", "ndarray"),
+    bad("conv2d-input-ndarray", lambda: F.conv2d(np.zeros((1, 1, 4, 4)), f32(2, 1, 3, 3)),
+        "conv2d", "ndarray"),
+    bad("conv2d-dtypes", lambda: F.conv2d(f32(1, 1, 4, 4).double(), f32(2, 1, 3, 3)),
+        "conv2d", "float32"),
+]
+
+for _op in ("max_pool2d", "avg_pool2d"):
+    _pool = getattr(F, _op)
+    CASES += [
+        bad(f"{_op}-int", lambda p=_pool: p(i64(1, 1, 4, 4), 2), _op, "int64"),
+        bad(f"{_op}-bool", lambda p=_pool: p(b8(1, 1, 4, 4), 2), _op, "bool"),
+        bad(f"{_op}-float16", lambda p=_pool: p(f16(1, 1, 4, 4), 2), _op, "float16"),
+        bad(f"{_op}-3d", lambda p=_pool: p(f32(1, 4, 4), 2), _op, r"\(1, 4, 4\)"),
+        bad(f"{_op}-kernel-too-big", lambda p=_pool: p(f32(1, 1, 4, 4), 5), _op,
+            r"kernel \(5, 5\).*\(4, 4\)"),
+        bad(f"{_op}-kernel-huge", lambda p=_pool: p(f32(1, 1, 4, 4), 10 ** 12), _op,
+            "1000000000000"),
+        bad(f"{_op}-kernel-zero", lambda p=_pool: p(f32(1, 1, 4, 4), 0), _op,
+            r"kernel_size.*\(0, 0\)"),
+        bad(f"{_op}-kernel-triple", lambda p=_pool: p(f32(1, 1, 4, 4), (2, 2, 2)), _op,
+            r"\(2, 2, 2\)"),
+        bad(f"{_op}-stride-zero", lambda p=_pool: p(f32(1, 1, 4, 4), 2, 0), _op,
+            r"stride.*\(0, 0\)"),
+        bad(f"{_op}-stride-negative", lambda p=_pool: p(f32(1, 1, 4, 4), 2, -1), _op,
+            r"stride.*\(-1, -1\)"),
+        bad(f"{_op}-padding-negative", lambda p=_pool: p(f32(1, 1, 4, 4), 2, 2, -1), _op,
+            r"padding.*\(-1, -1\)"),
+        bad(f"{_op}-padding-too-big", lambda p=_pool: p(f32(1, 1, 4, 4), 2, 2, 2), _op,
+            r"padding \(2, 2\).*kernel \(2, 2\)"),
+        bad(f"{_op}-empty-batch", lambda p=_pool: p(f32(0, 1, 4, 4), 2), _op,
+            r"\(0, 1, 4, 4\)"),
+        bad(f"{_op}-empty-channels", lambda p=_pool: p(f32(1, 0, 4, 4), 2), _op,
+            r"\(1, 0, 4, 4\)"),
+        bad(f"{_op}-empty-plane", lambda p=_pool: p(f32(1, 1, 0, 4), 1), _op, r"\(0, 4\)"),
+    ]
+
+CASES += [
+    bad("global_avg_pool2d-2d", lambda: F.global_avg_pool2d(f32(2, 3)), "global_avg_pool2d",
+        r"\(2, 3\)"),
+    bad("global_avg_pool2d-empty-plane", lambda: F.global_avg_pool2d(f32(1, 2, 0, 3)),
+        "global_avg_pool2d", r"\(1, 2, 0, 3\)"),
+    bad("global_avg_pool2d-int", lambda: F.global_avg_pool2d(i64(1, 1, 2, 2)),
+        "global_avg_pool2d", "int64"),
+
+    # ---- batch norm
+    bad("batch_norm-int", lambda: F.batch_norm(i64(2, 3), None, None, training=True),
+        "batch_norm", "int64"),
+    bad("batch_norm-float16", lambda: F.batch_norm(f16(2, 3), None, None, training=True),
+        "batch_norm", "float16"),
+    bad("batch_norm-3d", lambda: F.batch_norm(f32(2, 3, 4), None, None, training=True),
+        "batch_norm", r"\(2, 3, 4\)"),
+    bad("batch_norm-1d", lambda: F.batch_norm(f32(3), None, None, training=True),
+        "batch_norm", r"\(3,\)"),
+    bad("batch_norm-one-sample", lambda: F.batch_norm(f32(1, 3), None, None, training=True),
+        "batch_norm", r"\(1, 3\)"),
+    bad("batch_norm-no-channels", lambda: F.batch_norm(f32(2, 0), None, None, training=True),
+        "batch_norm", r"\(2, 0\)"),
+    bad("batch_norm-empty-plane", lambda: F.batch_norm(f32(2, 2, 0, 2), None, None,
+                                                       training=True),
+        "batch_norm", r"\(2, 2, 0, 2\)"),
+    bad("batch_norm-eval-empty", lambda: F.batch_norm(f32(0, 3), mdl.zeros(3), mdl.ones(3)),
+        "batch_norm", r"\(0, 3\)"),
+    bad("batch_norm-eval-no-stats", lambda: F.batch_norm(f32(2, 3), None, None),
+        "batch_norm", "running_mean"),
+    bad("batch_norm-one-stat", lambda: F.batch_norm(f32(2, 3), mdl.zeros(3), None,
+                                                    training=True),
+        "batch_norm", "running_var"),
+    bad("batch_norm-weight-shape", lambda: F.batch_norm(f32(2, 3), None, None, f32(4),
+                                                        training=True),
+        "batch_norm", r"weight.*\(4,\)"),
+    bad("batch_norm-weight-ndarray", lambda: F.batch_norm(f32(2, 3), None, None, np.ones(3),
+                                                          training=True),
+        "batch_norm", "ndarray"),
+    bad("batch_norm-stats-dtype", lambda: F.batch_norm(f32(2, 3), mdl.zeros(3).double(),
+                                                       mdl.ones(3).double()),
+        "batch_norm", "float64"),
+    bad("batch_norm-eps-zero", lambda: F.batch_norm(f32(2, 3), None, None, training=True,
+                                                    eps=0),
+        "batch_norm", r"eps.* 0"),
+    bad("batch_norm-eps-nan", lambda: F.batch_norm(f32(2, 3), None, None, training=True,
+                                                   eps=float("nan")),
+        "batch_norm", "eps.*nan"),
+    bad("batch_norm-momentum-negative", lambda: F.batch_norm(
+        f32(2, 3), mdl.zeros(3), mdl.ones(3), training=True, momentum=-1),
+        "batch_norm", "momentum.*-1"),
+    bad("batch_norm-momentum-str", lambda: F.batch_norm(
+        f32(2, 3), mdl.zeros(3), mdl.ones(3), training=True, momentum="a"),
+        "batch_norm", "momentum.*'a'"),
+
+    # ---- softmax and losses
+    bad("log_softmax-int", lambda: F.log_softmax(i64(2, 3)), "log_softmax", "int64"),
+    bad("log_softmax-axis", lambda: F.log_softmax(f32(2, 3), 5), "log_softmax", "axis 5"),
+    bad("log_softmax-axis-float", lambda: F.log_softmax(f32(2, 3), 1.0), "log_softmax",
+        r"1\.0"),
+    bad("log_softmax-0d", lambda: F.log_softmax(mdl.tensor(1.0)), "log_softmax", r"\(\)"),
+    bad("softmax-empty-axis", lambda: F.softmax(f32(2, 0)), "softmax", r"\(2, 0\)"),
+    bad("softmax-bool", lambda: F.softmax(b8(2, 2)), "softmax", "bool"),
+    bad("cross_entropy-label-negative", lambda: F.cross_entropy(f32(2, 3), np.array([0, -1])),
+        "cross_entropy", "label -1.*0, 3"),
+    bad("cross_entropy-label-K", lambda: F.cross_entropy(f32(2, 3), np.array([0, 3])),
+        "cross_entropy", "label 3.*0, 3"),
+    bad("cross_entropy-label-huge", lambda: F.cross_entropy(f32(2, 3), np.array([0, 2 ** 40])),
+        "cross_entropy", "label 1099511627776"),
+    bad("cross_entropy-label-uint64", lambda: F.cross_entropy(
+        f32(2, 3), np.array([0, 2 ** 64 - 1], dtype=np.uint64)),
+        "cross_entropy", "label 18446744073709551615"),
+    bad("cross_entropy-label-tensor-negative", lambda: F.cross_entropy(
+        f32(2, 3), mdl.tensor([-5, 0])), "cross_entropy", "label -5"),
+    bad("cross_entropy-label-tensor-K", lambda: F.cross_entropy(f32(2, 3), mdl.tensor([0, 3])),
+        "cross_entropy", "label 3"),
+    bad("cross_entropy-label-list", lambda: F.cross_entropy(f32(2, 3), [0, 7]),
+        "cross_entropy", "label 7"),
+    bad("cross_entropy-label-float", lambda: F.cross_entropy(f32(2, 3), np.array([0.0, 1.0])),
+        "cross_entropy", "float64"),
+    bad("cross_entropy-label-float-tensor", lambda: F.cross_entropy(
+        f32(2, 3), mdl.tensor([0.0, 1.0])), "cross_entropy", "float32"),
+    bad("cross_entropy-label-bool", lambda: F.cross_entropy(f32(2, 3), np.array([True, False])),
+        "cross_entropy", "bool"),
+    bad("cross_entropy-label-str", lambda: F.cross_entropy(f32(2, 3), "ab"),
+        "cross_entropy", "<U2"),
+    bad("cross_entropy-label-none", lambda: F.cross_entropy(f32(2, 3), None),
+        "cross_entropy", "object"),
+    bad("cross_entropy-label-2d", lambda: F.cross_entropy(f32(2, 3), np.array([[0], [1]])),
+        "cross_entropy", r"\(2, 1\)"),
+    bad("cross_entropy-label-scalar", lambda: F.cross_entropy(f32(2, 3), 1),
+        "cross_entropy", r"shape \(\)"),
+    bad("cross_entropy-label-count", lambda: F.cross_entropy(f32(2, 3), np.array([0, 1, 2])),
+        "cross_entropy", r"\(3,\).*\(2,\)"),
+    bad("cross_entropy-no-classes", lambda: F.cross_entropy(f32(2, 0), np.array([0, 0])),
+        "cross_entropy", r"\(2, 0\)"),
+    bad("cross_entropy-empty-batch", lambda: F.cross_entropy(f32(0, 3), np.zeros(0, int)),
+        "cross_entropy", "empty"),
+    bad("cross_entropy-1d", lambda: F.cross_entropy(f32(3), np.array([0])),
+        "cross_entropy", r"\(3,\)"),
+    bad("cross_entropy-int-logits", lambda: F.cross_entropy(i64(2, 3), np.array([0, 1])),
+        "cross_entropy", "int64"),
+    bad("cross_entropy-float16", lambda: F.cross_entropy(f16(2, 3), np.array([0, 1])),
+        "cross_entropy", "float16"),
+    bad("cross_entropy-reduction", lambda: F.cross_entropy(f32(2, 3), np.array([0, 1]),
+                                                           reduction="avg"),
+        "cross_entropy", "'avg'"),
+    bad("mse_loss-shapes", lambda: F.mse_loss(f32(2, 3), f32(3, 2)), "mse_loss",
+        r"\(2, 3\).*\(3, 2\)"),
+    bad("mse_loss-broadcast", lambda: F.mse_loss(f32(2, 3), f32(3)), "mse_loss",
+        r"\(2, 3\).*\(3,\)"),
+    bad("mse_loss-int-target", lambda: F.mse_loss(f32(2), i64(2)), "mse_loss", "int64"),
+    bad("mse_loss-bool-prediction", lambda: F.mse_loss(b8(2), f32(2)), "mse_loss", "bool"),
+    bad("mse_loss-ndarray", lambda: F.mse_loss(np.zeros(2), f32(2)), "mse_loss", "ndarray"),
+    bad("mse_loss-dtypes", lambda: F.mse_loss(f32(2), f32(2).double()), "mse_loss",
+        "float64"),
+    bad("mse_loss-reduction", lambda: F.mse_loss(f32(2), f32(2), reduction="x"), "mse_loss",
+        "'x'"),
+    bad("mse_loss-empty-mean", lambda: F.mse_loss(f32(0), f32(0)), "mse_loss", r"\(0,\)"),
+
+    # ---- dropout, joining
+    bad("dropout-p-one", lambda: F.dropout(f32(3), 1.0), "dropout", r"p.*1\.0"),
+    bad("dropout-p-negative", lambda: F.dropout(f32(3), -0.1), "dropout", r"-0\.1"),
+    bad("dropout-p-nan", lambda: F.dropout(f32(3), float("nan")), "dropout", "nan"),
+    bad("dropout-p-str", lambda: F.dropout(f32(3), "a"), "dropout", "'a'"),
+    bad("dropout-int", lambda: F.dropout(i64(3)), "dropout", "int64"),
+    bad("dropout-generator", lambda: F.dropout(f32(3), generator=5), "dropout", "int"),
+    bad("cat-empty", lambda: F.cat([]), "cat", "non-empty"),
+    bad("cat-tensor", lambda: F.cat(f32(2, 3)), "cat", "Tensor"),
+    bad("cat-ndarray", lambda: F.cat([f32(2), np.zeros(2)]), "cat", "element 1.*ndarray"),
+    bad("cat-shapes", lambda: F.cat([f32(2, 3), f32(2, 4)]), "cat", r"\(2, 3\).*\(2, 4\)"),
+    bad("cat-ranks", lambda: F.cat([f32(2, 3), f32(2)]), "cat", r"\(2, 3\).*\(2,\)"),
+    bad("cat-dtypes", lambda: F.cat([f32(2), i64(2)]), "cat", "int64"),
+    bad("cat-axis", lambda: F.cat([f32(2), f32(2)], 5), "cat", "axis 5"),
+    bad("cat-0d", lambda: F.cat([mdl.tensor(1.0), mdl.tensor(2.0)]), "cat", r"\(\)"),
+    bad("stack-empty", lambda: F.stack([]), "stack", "non-empty"),
+    bad("stack-tensor", lambda: F.stack(f32(2, 3)), "stack", "Tensor"),
+    bad("stack-ints", lambda: F.stack([1, 2]), "stack", "int"),
+    bad("stack-shapes", lambda: F.stack([f32(2), f32(3)]), "stack", r"\(2,\).*\(3,\)"),
+    bad("stack-dtypes", lambda: F.stack([f32(2), f32(2).double()]), "stack", "float64"),
+    bad("stack-axis", lambda: F.stack([f32(2), f32(2)], 9), "stack", "axis 9"),
+
+    # ---- layers: construction
+    bad("Linear-zero", lambda: nn.Linear(0, 2), "Linear", "in_features.*0"),
+    bad("Linear-negative", lambda: nn.Linear(2, -1), "Linear", "out_features.*-1"),
+    bad("Linear-float", lambda: nn.Linear(2.0, 2), "Linear", r"2\.0"),
+    bad("Linear-bool", lambda: nn.Linear(True, 2), "Linear", "True"),
+    bad("Linear-int-dtype", lambda: nn.Linear(2, 2, dtype=mdl.int64), "Linear", "int64"),
+    bad("Linear-float16", lambda: nn.Linear(2, 2, dtype=np.float16), "Linear", "float16"),
+    bad("Conv2d-channels", lambda: nn.Conv2d(0, 2, 3), "Conv2d", "in_channels.*0"),
+    bad("Conv2d-kernel-zero", lambda: nn.Conv2d(1, 2, 0), "Conv2d", r"kernel_size.*\(0, 0\)"),
+    bad("Conv2d-stride-zero", lambda: nn.Conv2d(1, 2, 3, stride=0), "Conv2d",
+        r"stride.*\(0, 0\)"),
+    bad("Conv2d-padding-negative", lambda: nn.Conv2d(1, 2, 3, padding=-1), "Conv2d",
+        r"padding.*\(-1, -1\)"),
+    bad("Conv2d-int-dtype", lambda: nn.Conv2d(1, 2, 3, dtype=mdl.int32), "Conv2d", "int32"),
+    bad("BatchNorm1d-zero", lambda: nn.BatchNorm1d(0), "BatchNorm1d", "num_features.*0"),
+    bad("BatchNorm1d-bool", lambda: nn.BatchNorm1d(True), "BatchNorm1d", "True"),
+    bad("BatchNorm2d-float", lambda: nn.BatchNorm2d(2.0), "BatchNorm2d", r"2\.0"),
+    bad("BatchNorm1d-momentum", lambda: nn.BatchNorm1d(2, momentum=2), "BatchNorm1d",
+        "momentum.*2"),
+    bad("BatchNorm1d-momentum-str", lambda: nn.BatchNorm1d(2, momentum="a"), "BatchNorm1d",
+        "momentum.*'a'"),
+    bad("BatchNorm1d-eps-zero", lambda: nn.BatchNorm1d(2, eps=0), "BatchNorm1d", "eps.*0"),
+    bad("BatchNorm2d-eps-negative", lambda: nn.BatchNorm2d(2, eps=-1), "BatchNorm2d",
+        "eps.*-1"),
+    bad("BatchNorm1d-int-dtype", lambda: nn.BatchNorm1d(2, dtype=mdl.int64), "BatchNorm1d",
+        "int64"),
+    bad("MaxPool2d-kernel-zero", lambda: nn.MaxPool2d(0), "MaxPool2d", r"\(0, 0\)"),
+    bad("MaxPool2d-stride-zero", lambda: nn.MaxPool2d(2, 0), "MaxPool2d", r"stride.*\(0, 0\)"),
+    bad("MaxPool2d-padding-negative", lambda: nn.MaxPool2d(2, padding=-1), "MaxPool2d",
+        r"\(-1, -1\)"),
+    bad("MaxPool2d-padding-too-big", lambda: nn.MaxPool2d(2, padding=2), "MaxPool2d",
+        r"padding \(2, 2\)"),
+    bad("AvgPool2d-kernel-float", lambda: nn.AvgPool2d(2.0), "AvgPool2d", r"2\.0"),
+    bad("AvgPool2d-stride-negative", lambda: nn.AvgPool2d(2, -2), "AvgPool2d",
+        r"\(-2, -2\)"),
+    bad("AdaptiveAvgPool2d-size", lambda: nn.AdaptiveAvgPool2d(2), "AdaptiveAvgPool2d", "2"),
+    bad("AdaptiveAvgPool2d-bool", lambda: nn.AdaptiveAvgPool2d(True), "AdaptiveAvgPool2d",
+        "True"),
+    bad("Dropout-p", lambda: nn.Dropout(1.5), "Dropout", r"1\.5"),
+    bad("Dropout-p-str", lambda: nn.Dropout("a"), "Dropout", "'a'"),
+    bad("Flatten-start-str", lambda: nn.Flatten("a"), "Flatten", "'a'"),
+    bad("Sequential-non-module", lambda: nn.Sequential(nn.ReLU(), 5), "Sequential",
+        "element 1.*int"),
+    bad("Sequential-index", lambda: nn.Sequential(nn.ReLU())[5], "Sequential", "index 5",
+        IndexError),
+
+    # ---- layers: forward
+    bad("Linear-forward-width", lambda: nn.Linear(3, 2)(f32(2, 4)), "linear",
+        r"\(2, 4\).*\(2, 3\)"),
+    bad("Linear-forward-int", lambda: nn.Linear(3, 2)(i64(2, 3)), "linear", "int64"),
+    bad("Linear-forward-float64", lambda: nn.Linear(3, 2)(f32(2, 3).double()), "linear",
+        "float32"),
+    bad("Conv2d-forward-small", lambda: nn.Conv2d(1, 2, 5)(f32(1, 1, 4, 4)), "conv2d",
+        r"kernel \(5, 5\)"),
+    bad("Conv2d-forward-channels", lambda: nn.Conv2d(2, 2, 3)(f32(1, 1, 4, 4)), "conv2d",
+        r"\(1, 1, 4, 4\)"),
+    bad("BatchNorm1d-forward-4d", lambda: nn.BatchNorm1d(2)(f32(2, 2, 2, 2)), "BatchNorm1d",
+        r"\(2, 2, 2, 2\)"),
+    bad("BatchNorm2d-forward-2d", lambda: nn.BatchNorm2d(2)(f32(2, 2)), "BatchNorm2d",
+        r"\(2, 2\)"),
+    bad("BatchNorm1d-forward-channels", lambda: nn.BatchNorm1d(2)(f32(2, 3)), "BatchNorm1d",
+        r"\(2, 3\)"),
+    bad("BatchNorm1d-forward-ndarray", lambda: nn.BatchNorm1d(2)(np.zeros((2, 2))),
+        "BatchNorm1d", "ndarray"),
+    bad("BatchNorm1d-forward-int", lambda: nn.BatchNorm1d(3)(i64(2, 3)), "batch_norm",
+        "int64"),
+    bad("BatchNorm1d-forward-one-sample", lambda: nn.BatchNorm1d(3)(f32(1, 3)), "batch_norm",
+        r"\(1, 3\)"),
+    bad("MaxPool2d-forward-small", lambda: nn.MaxPool2d(5)(f32(1, 1, 4, 4)), "max_pool2d",
+        r"kernel \(5, 5\)"),
+    bad("AvgPool2d-forward-3d", lambda: nn.AvgPool2d(2)(f32(1, 4, 4)), "avg_pool2d",
+        r"\(1, 4, 4\)"),
+    bad("GlobalAvgPool2d-forward-2d", lambda: nn.GlobalAvgPool2d()(f32(2, 2)),
+        "global_avg_pool2d", r"\(2, 2\)"),
+    bad("AdaptiveAvgPool2d-forward-2d", lambda: nn.AdaptiveAvgPool2d(1)(f32(2, 2)),
+        "global_avg_pool2d", r"\(2, 2\)"),
+    bad("ReLU-forward-int", lambda: nn.ReLU()(i64(3)), "relu", "int64"),
+    bad("Tanh-forward-ndarray", lambda: nn.Tanh()(np.zeros(2)), "tanh", "ndarray"),
+    bad("Sigmoid-forward-list", lambda: nn.Sigmoid()([1.0]), "sigmoid", "list"),
+    bad("Dropout-forward-int", lambda: nn.Dropout()(i64(3)), "dropout", "int64"),
+    bad("Flatten-forward-1d", lambda: nn.Flatten()(f32(3)), "flatten", "axis 1"),
+    bad("Flatten-forward-ndarray", lambda: nn.Flatten()(np.zeros((2, 2))), "Flatten",
+        "ndarray"),
+    bad("Sequential-forward-mismatch", lambda: nn.Sequential(nn.Linear(3, 4),
+                                                             nn.Linear(5, 2))(f32(2, 3)),
+        "linear", r"\(2, 4\).*\(2, 5\)"),
+    bad("load_state_dict-shape", lambda: nn.Linear(2, 2).load_state_dict(
+        {"weight": np.zeros((3, 2)), "bias": np.zeros(2)}), "load_state_dict",
+        r"weight.*\(3, 2\)"),
+    bad("load_state_dict-str", lambda: nn.Linear(2, 2).load_state_dict(
+        {"weight": np.full((2, 2), "a"), "bias": np.zeros(2)}), "load_state_dict",
+        "weight.*<U1"),
+    bad("load_state_dict-none", lambda: nn.Linear(2, 2).load_state_dict(
+        {"weight": None, "bias": np.zeros(2)}), "load_state_dict", "weight.*NoneType"),
+    bad("load_state_dict-int", lambda: nn.Linear(2, 2).load_state_dict(5), "load_state_dict",
+        "int"),
+    bad("to_dtype-int", lambda: nn.Linear(2, 2).to_dtype(mdl.int64), "to_dtype", "int64"),
+    bad("to_dtype-name", lambda: nn.Linear(2, 2).to_dtype("foo"), "to_dtype", "'foo'"),
+    bad("Module-to-device", lambda: nn.Linear(2, 2).to("tpu"), "device", "'tpu'"),
+]
+
+for _opt in (optim.SGD, optim.Adam, optim.Adagrad):
+    _n = _opt.__name__
+    CASES += [
+        bad(f"{_n}-lr-negative", lambda o=_opt: o(params(), lr=-1), _n, "learning rate.*-1"),
+        bad(f"{_n}-lr-nan", lambda o=_opt: o(params(), lr=float("nan")), _n,
+            "learning rate.*nan"),
+        bad(f"{_n}-lr-inf", lambda o=_opt: o(params(), lr=float("inf")), _n,
+            "learning rate.*inf"),
+        bad(f"{_n}-lr-str", lambda o=_opt: o(params(), lr="a"), _n, "learning rate.*'a'"),
+        bad(f"{_n}-lr-none", lambda o=_opt: o(params(), lr=None), _n, "learning rate.*None"),
+        bad(f"{_n}-lr-bool", lambda o=_opt: o(params(), lr=True), _n, "learning rate.*True"),
+        bad(f"{_n}-weight_decay", lambda o=_opt: o(params(), weight_decay=-1), _n,
+            "weight_decay.*-1"),
+        bad(f"{_n}-weight_decay-nan", lambda o=_opt: o(params(), weight_decay=float("nan")),
+            _n, "weight_decay.*nan"),
+        bad(f"{_n}-empty", lambda o=_opt: o([]), _n, "empty"),
+        bad(f"{_n}-empty-group", lambda o=_opt: o([{"params": []}]), _n, "empty"),
+        bad(f"{_n}-tensor", lambda o=_opt: o(params()[0]), _n, "Parameter"),
+        bad(f"{_n}-int", lambda o=_opt: o(5), _n, "int"),
+        bad(f"{_n}-ndarray-param", lambda o=_opt: o([np.zeros(2)]), _n, "ndarray"),
+        bad(f"{_n}-no-grad", lambda o=_opt: o([mdl.zeros(2)]), _n, "requires_grad=False"),
+        bad(f"{_n}-non-leaf", lambda o=_opt: o([params()[0] * 2]), _n, "leaf.*Mul"),
+        bad(f"{_n}-duplicate", lambda o=_opt: o(params() * 2), _n, r"\(2,\).*more than once"),
+        bad(f"{_n}-group-no-params", lambda o=_opt: o([{"lr": 0.1}]), _n, "'params'"),
+        bad(f"{_n}-group-mixed", lambda o=_opt: o([{"params": params()}] + params()), _n,
+            "mix"),
+        bad(f"{_n}-group-lr", lambda o=_opt: o([{"params": params(), "lr": -2}]), _n,
+            "learning rate.*-2"),
+    ]
+
+CASES += [
+    bad("SGD-momentum-negative", lambda: sgd(momentum=-1), "SGD", "momentum.*-1"),
+    bad("SGD-momentum-nan", lambda: sgd(momentum=float("nan")), "SGD", "momentum.*nan"),
+    bad("SGD-momentum-str", lambda: sgd(momentum="a"), "SGD", "momentum.*'a'"),
+    bad("SGD-dampening", lambda: sgd(momentum=0.9, dampening=2), "SGD", "dampening.*2"),
+    bad("SGD-nesterov", lambda: sgd(nesterov=True), "SGD", "Nesterov"),
+    bad("SGD-nesterov-str", lambda: sgd(momentum=0.9, nesterov="yes"), "SGD", "'yes'"),
+    bad("SGD-group-momentum", lambda: optim.SGD([{"params": params(), "momentum": -1}]),
+        "SGD", "momentum.*-1"),
+    bad("Adam-beta1-one", lambda: optim.Adam(params(), betas=(1.0, 0.9)), "Adam",
+        r"betas\[0\].*1\.0"),
+    bad("Adam-beta2-negative", lambda: optim.Adam(params(), betas=(0.9, -0.1)), "Adam",
+        r"betas\[1\].*-0\.1"),
+    bad("Adam-beta-nan", lambda: optim.Adam(params(), betas=(float("nan"), 0.9)), "Adam",
+        "nan"),
+    bad("Adam-betas-three", lambda: optim.Adam(params(), betas=(0.1, 0.2, 0.3)), "Adam",
+        r"\(0\.1, 0\.2, 0\.3\)"),
+    bad("Adam-betas-float", lambda: optim.Adam(params(), betas=0.9), "Adam", r"0\.9"),
+    bad("Adam-betas-str", lambda: optim.Adam(params(), betas=("a", "b")), "Adam", "'a'"),
+    bad("Adam-eps-zero", lambda: optim.Adam(params(), eps=0), "Adam", "eps.*0"),
+    bad("Adam-eps-nan", lambda: optim.Adam(params(), eps=float("nan")), "Adam", "eps.*nan"),
+    bad("Adam-group-betas", lambda: optim.Adam([{"params": params(), "betas": (2, 0.9)}]),
+        "Adam", r"betas\[0\].*2"),
+    bad("Adagrad-lr_decay", lambda: optim.Adagrad(params(), lr_decay=-1), "Adagrad",
+        "lr_decay.*-1"),
+    bad("Adagrad-accumulator", lambda: optim.Adagrad(params(), initial_accumulator_value="a"),
+        "Adagrad", "initial_accumulator_value.*'a'"),
+    bad("Adagrad-eps-nan", lambda: optim.Adagrad(params(), eps=float("nan")), "Adagrad",
+        "eps.*nan"),
+    bad("StepLR-step-zero", lambda: lr_scheduler.StepLR(sgd(), 0), "StepLR", "step_size.*0"),
+    bad("StepLR-step-float", lambda: lr_scheduler.StepLR(sgd(), 1.5), "StepLR", r"1\.5"),
+    bad("StepLR-gamma-negative", lambda: lr_scheduler.StepLR(sgd(), 1, gamma=-1), "StepLR",
+        "gamma.*-1"),
+    bad("StepLR-gamma-nan", lambda: lr_scheduler.StepLR(sgd(), 1, gamma=float("nan")),
+        "StepLR", "gamma.*nan"),
+    bad("StepLR-gamma-str", lambda: lr_scheduler.StepLR(sgd(), 1, gamma="a"), "StepLR", "'a'"),
+    bad("StepLR-optimizer", lambda: lr_scheduler.StepLR("opt", 1), "StepLR", "str"),
+    bad("StepLR-last_epoch", lambda: lr_scheduler.StepLR(sgd(), 1, last_epoch=-2), "StepLR",
+        "last_epoch.*-2"),
+    bad("StepLR-resume-without-initial_lr", lambda: lr_scheduler.StepLR(sgd(), 1,
+                                                                        last_epoch=5),
+        "StepLR", "initial_lr"),
+    bad("ExponentialLR-gamma-zero", lambda: lr_scheduler.ExponentialLR(sgd(), 0),
+        "ExponentialLR", "gamma.*0"),
+    bad("ExponentialLR-gamma-str", lambda: lr_scheduler.ExponentialLR(sgd(), "a"),
+        "ExponentialLR", "'a'"),
+    bad("ExponentialLR-optimizer", lambda: lr_scheduler.ExponentialLR(None, 0.5),
+        "ExponentialLR", "NoneType"),
+
+    # ---- data loading and files
+    bad("DataLoader-batch-zero", lambda: DataLoader(dataset(), 0), "DataLoader",
+        "batch_size.*0"),
+    bad("DataLoader-batch-negative", lambda: DataLoader(dataset(), -1), "DataLoader",
+        "batch_size.*-1"),
+    bad("DataLoader-batch-float", lambda: DataLoader(dataset(), 1.5), "DataLoader",
+        r"batch_size.*1\.5"),
+    bad("DataLoader-batch-none", lambda: DataLoader(dataset(), None), "DataLoader",
+        "batch_size.*None"),
+    bad("DataLoader-shuffle", lambda: DataLoader(dataset(), shuffle="yes"), "DataLoader",
+        "shuffle.*'yes'"),
+    bad("DataLoader-drop_last", lambda: DataLoader(dataset(), drop_last=1), "DataLoader",
+        "drop_last.*1"),
+    bad("DataLoader-seed", lambda: DataLoader(dataset(), seed=-1), "DataLoader", "seed.*-1"),
+    bad("DataLoader-dataset", lambda: DataLoader(5), "DataLoader", "int"),
+    bad("DataLoader-device", lambda: DataLoader(dataset(), device="tpu"), "DataLoader",
+        "'tpu'"),
+    bad("DataLoader-object-batch", lambda: list(DataLoader(
+        ArrayDataset(np.array([1, "a"], dtype=object)))), "DataLoader", "object"),
+    bad("load-directory", lambda: mdl.load(os.getcwd()), "load", "not a readable"),
+    bad("load-none", lambda: mdl.load(None), "load", "NoneType"),
+    bad("load-int", lambda: mdl.load(5), "load", "int"),
+    bad("save-object", lambda: mdl.save({"a": object()}, os.devnull), "save", "object"),
+]
+
+
+def _kernel_tripwire(name):
+    def tripwire(*args, **kwargs):
+        raise AssertionError(f"the compiled kernel launcher {name} was reached with bad "
+                             "input; validate before calling the backend")
+    return tripwire
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """The CPU backend's Numba kernels replaced by functions that fail the test."""
+    names = [n for n in dir(cpu_backend.kernels) if not n.startswith("_")]
+    fake = types.SimpleNamespace(**{n: _kernel_tripwire(n) for n in names})
+    monkeypatch.setattr(cpu_backend, "kernels", fake)
+
+
+@pytest.mark.parametrize("call, exc, op, detail", CASES)
+def test_bad_input_raises_a_clear_error(no_kernels, call, exc, op, detail):
+    with pytest.raises(exc) as info:
+        call()
+    message = str(info.value)
+    assert re.search(rf"(^|\W){op}\b", message), f"message does not name {op!r}: {message}"
+    assert re.search(detail, message), f"message does not show {detail!r}: {message}"
+
+
+def test_every_public_name_is_swept():
+    """A new public function, layer or optimizer must get cases above."""
+    ids = " ".join(p.id for p in CASES) + " " + " ".join(RIGHT_IDS)
+    names = (
+        # context managers, getters and debugging tools take no tensor data
+        [n for n in mdl.__all__ if callable(getattr(mdl, n)) and n[0].islower()
+         and n not in ("no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+                       "get_default_device", "get_rng_state", "set_rng_state", "gradcheck",
+                       "profile")]
+        + [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))
+           and getattr(getattr(F, n), "__module__", "") == F.__name__]
+        # Identity accepts anything and returns it unchanged
+        + [n for n in nn.__all__ if n not in ("init", "Module", "Parameter", "Identity")]
+        + ["SGD", "Adam", "Adagrad", "StepLR", "ExponentialLR", "DataLoader"]
+    )
+    missing = [n for n in names if not re.search(rf"(^|[\s-]){re.escape(n)}-", ids)]
+    assert not missing, f"no bad-input cases for {missing}"
+
+
+# ------------------------------------------------------------------ right answers
+# Inputs that look odd but are valid: the answer must equal NumPy's.
+
+RNG = np.random.default_rng(0)
+BASE = RNG.standard_normal((3, 4, 5, 6)).astype(np.float32)
+LAYOUTS = {
+    "transposed": lambda a: a.transpose(0, 1, 3, 2),
+    "negative-strides": lambda a: a[::-1, :, ::-1, ::-2],
+    "strided": lambda a: a[::2, 1::2, ::2, 1::2],
+    "fortran": np.asfortranarray,
+}
+
+
+def conv2d_ref(x, w, b, stride, pad):
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    kh, kw = w.shape[2:]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]
+    return np.einsum("nchwij,ocij->nohw", windows, w) + b[None, :, None, None]
+
+
+def pool_ref(x, k, stride, mode):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]
+    return windows.max(axis=(4, 5)) if mode == "max" else windows.mean(axis=(4, 5))
+
+
+def log_softmax_ref(x, axis):
+    x = x.astype(np.float64)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def batch_norm_ref(x, axes):
+    x = x.astype(np.float64)
+    mean = x.mean(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-5)
+
+
+def cross_entropy_ref(logits, labels):
+    return -log_softmax_ref(logits, 1)[np.arange(len(labels)), labels].mean()
+
+
+W = RNG.standard_normal((2, 4, 3, 3)).astype(np.float32)
+GRAD_BASE = RNG.standard_normal((4, 2, 4, 5))
+B = RNG.standard_normal(2).astype(np.float32)
+LABELS = np.array([3, 0, 5, 1, 5, 2])
+
+LAYOUT_OPS = {
+    "exp": (lambda t: t.exp(), np.exp),
+    "sum-axis": (lambda t: t.sum(axis=(1, 3)), lambda a: a.sum(axis=(1, 3))),
+    "max-axis": (lambda t: t.max(axis=2), lambda a: a.max(axis=2)),
+    "add-broadcast": (lambda t: t + t[:, :1], lambda a: a + a[:, :1]),
+    "matmul": (lambda t: t @ t.transpose(0, 1, 3, 2),
+               lambda a: a.astype(np.float64) @ a.transpose(0, 1, 3, 2)),
+    "getitem": (lambda t: t[1:, ..., None, ::2], lambda a: a[1:, ..., None, ::2]),
+    "relu": (F.relu, lambda a: np.maximum(a, 0)),
+    "sigmoid": (F.sigmoid, lambda a: 1 / (1 + np.exp(-a.astype(np.float64)))),
+    "log_softmax": (lambda t: F.log_softmax(t, 1), lambda a: log_softmax_ref(a, 1)),
+    "conv2d": (lambda t: F.conv2d(t, mdl.tensor(W), mdl.tensor(B), stride=1, padding=1),
+               lambda a: conv2d_ref(a, W, B, 1, 1)),
+    "conv2d-strided": (lambda t: F.conv2d(t, mdl.tensor(W), mdl.tensor(B), stride=2),
+                       lambda a: conv2d_ref(a, W, B, 2, 0)),
+    "max_pool2d": (lambda t: F.max_pool2d(t, 2), lambda a: pool_ref(a, 2, 2, "max")),
+    "avg_pool2d": (lambda t: F.avg_pool2d(t, 2, 1), lambda a: pool_ref(a, 2, 1, "avg")),
+    "batch_norm": (lambda t: F.batch_norm(t, None, None, training=True),
+                   lambda a: batch_norm_ref(a, (0, 2, 3))),
+    "linear": (lambda t: F.linear(t.reshape(t.shape[0], -1), t.reshape(t.shape[0], -1)),
+               lambda a: a.reshape(a.shape[0], -1).astype(np.float64)
+               @ a.reshape(a.shape[0], -1).T.astype(np.float64)),
+    "cross_entropy": (lambda t: F.cross_entropy(t.reshape(-1, 6)[:6], LABELS[::-1]),
+                      lambda a: cross_entropy_ref(a.reshape(-1, 6)[:6], LABELS[::-1])),
+}
+
+
+@pytest.mark.parametrize("make", ["tensor", "from_numpy"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("op", list(LAYOUT_OPS))
+def test_non_contiguous_arrays_give_the_right_answer(make, layout, op):
+    array = LAYOUTS[layout](BASE)
+    original = array.copy()
+    assert not array.flags.c_contiguous
+    x = mdl.tensor(array) if make == "tensor" else mdl.from_numpy(array)
+    ours, reference = LAYOUT_OPS[op]
+    if op in ("conv2d", "conv2d-strided") and array.shape[1] != W.shape[1]:
+        pytest.skip("the weight fits 4 input channels")
+    if op == "cross_entropy" and array.size // 6 < 6:
+        pytest.skip("too few rows")
+    np.testing.assert_allclose(ours(x).numpy(), reference(array), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(array, original)  # the input is left untouched
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_non_contiguous_gradients_through_kernels(layout):
+    """Upstream gradients that are views (transposes, reversed slices) reach
+    the compiled backward kernels correctly."""
+    x = mdl.from_numpy(LAYOUTS[layout](GRAD_BASE)).requires_grad_()
+    w = mdl.tensor(W[:, :x.shape[1]], dtype=mdl.float64, requires_grad=True)
+    labels = np.arange(x.shape[0]) % 2
+
+    def fn(x, w):
+        y = F.relu(F.conv2d(x.transpose(0, 1, 3, 2), w, padding=1)).transpose(0, 1, 3, 2)
+        y = F.max_pool2d(y, 2, 1) + F.avg_pool2d(y, 2, 1)
+        y = F.batch_norm(y.transpose(0, 1, 3, 2), None, None, training=True)
+        return F.cross_entropy(y.mean(axis=(2, 3)), labels)
+
+    assert mdl.gradcheck(fn, x, w)
+
+
+RIGHT = {
+    # dtypes: integers and bools follow NumPy's promotion
+    "exp-int": (lambda: i64(3).exp(), np.exp(np.arange(3))),
+    "sigmoid-int": (lambda: F.sigmoid(i64(3)), 1 / (1 + np.exp(-np.arange(3.0)))),
+    "sigmoid-bool": (lambda: b8(2).sigmoid(), 1 / (1 + np.exp(-np.array([1.0, 0.0])))),
+    "tanh-int": (lambda: F.tanh(i64(3)), np.tanh(np.arange(3))),
+    "sum-bool": (lambda: b8(5).sum(), np.array(3)),
+    "neg-int": (lambda: -i64(3), -np.arange(3)),
+    "add-int-float": (lambda: i64(3) + 0.5, np.arange(3) + 0.5),
+    "pow-int": (lambda: i64(3) ** 2, np.arange(3) ** 2),
+    "pow-float-negative": (lambda: f32(3) ** -1, (np.arange(3, dtype=np.float32) / 7 - 1)
+                           ** -1),
+    "exp-float16": (lambda: f16(2).exp(), np.exp(np.ones(2, np.float16))),
+    "argmax-int": (lambda: mdl.tensor([1, 5, 2]).argmax(), np.array(1)),
+    "clip-min-above-max": (lambda: f32(3).clip(1, 0), np.clip(np.arange(3) / 7 - 1, 1, 0)),
+    # empty tensors
+    "sum-empty": (lambda: f32(0, 3).sum(), np.array(0.0)),
+    "sum-empty-axis": (lambda: f32(0, 3).sum(0), np.zeros(3)),
+    "mean-empty-kept-axis": (lambda: f32(0, 3).mean(1), np.zeros(0)),
+    "max-empty-kept-axis": (lambda: f32(0, 3).max(1), np.zeros(0)),
+    "relu-empty": (lambda: F.relu(f32(0, 3)), np.zeros((0, 3))),
+    "linear-empty-batch": (lambda: F.linear(f32(0, 3), f32(4, 3)), np.zeros((0, 4))),
+    "log_softmax-empty-batch": (lambda: F.log_softmax(f32(0, 3)), np.zeros((0, 3))),
+    "mse_loss-empty-sum": (lambda: F.mse_loss(f32(0), f32(0), reduction="sum"), np.array(0.0)),
+    "cat-empty-part": (lambda: F.cat([f32(0, 3), f32(2, 3)]), np.arange(6).reshape(2, 3) / 7
+                       - 1),
+    "reshape-empty": (lambda: f32(0, 3).reshape(3, 0), np.zeros((3, 0))),
+    "getitem-empty-slice": (lambda: f32(3)[2:1], np.zeros(0)),
+    "zeros-empty": (lambda: mdl.zeros(0, 2), np.zeros((0, 2))),
+    "arange-empty": (lambda: mdl.arange(5, 0), np.zeros(0)),
+    "conv2d-no-input-channels": (lambda: F.conv2d(f32(1, 0, 3, 3), f32(2, 0, 2, 2), f32(2)),
+                                 np.broadcast_to((np.arange(2) / 7 - 1)[None, :, None, None],
+                                                 (1, 2, 2, 2))),
+    "conv2d-no-output-channels": (lambda: F.conv2d(f32(1, 1, 3, 3), f32(0, 1, 2, 2)),
+                                  np.zeros((1, 0, 2, 2))),
+    # odd but valid arguments
+    "conv2d-kernel-equals-input": (lambda: F.conv2d(mdl.ones(1, 1, 2, 2), mdl.ones(1, 1, 2, 2)),
+                                   np.full((1, 1, 1, 1), 4.0)),
+    "conv2d-padding-only": (lambda: F.conv2d(mdl.ones(1, 1, 1, 1), mdl.ones(1, 1, 3, 3),
+                                             padding=1), np.ones((1, 1, 1, 1))),
+    "max_pool2d-stride-bigger": (lambda: F.max_pool2d(f32(1, 1, 4, 4), 1, 3),
+                                 (np.arange(16).reshape(1, 1, 4, 4) / 7 - 1)[:, :, ::3, ::3]),
+    "cross_entropy-uint8-labels": (lambda: F.cross_entropy(
+        mdl.zeros(2, 4), np.array([3, 0], dtype=np.uint8)), np.array(np.log(4.0))),
+    "cross_entropy-reversed-labels": (lambda: F.cross_entropy(
+        mdl.zeros(3, 4), np.array([0, 1, 2, 3, 3])[::-2], reduction="none"),
+        np.full(3, np.log(4.0))),
+    "mse_loss": (lambda: F.mse_loss(f32(2, 3), mdl.zeros(2, 3), reduction="sum"),
+                 ((np.arange(6) / 7 - 1) ** 2).sum()),
+    "dropout-p-zero": (lambda: F.dropout(f32(3), 0), np.arange(3) / 7 - 1),
+    "Linear-numpy-int-size": (lambda: nn.Linear(np.int64(3), 2).weight.shape, np.array((2, 3))),
+    "BatchNorm1d-eval-one-sample": (lambda: nn.BatchNorm1d(3).eval()(mdl.ones(1, 3)),
+                                    np.ones((1, 3)) / np.sqrt(1 + 1e-5)),
+    "Sequential-empty": (lambda: nn.Sequential()(f32(2)), np.arange(2) / 7 - 1),
+    "SGD-lr-zero": (lambda: optim.SGD(params(), lr=0).param_groups[0]["lr"], np.array(0)),
+    "StepLR-numpy-int": (lambda: lr_scheduler.StepLR(sgd(), np.int64(2)).step_size,
+                         np.array(2)),
+    "DataLoader-empty-dataset": (lambda: len(list(DataLoader(ArrayDataset(np.zeros((0, 2)))))),
+                                 np.array(0)),
+    "DataLoader-numpy-batch": (lambda: next(iter(DataLoader(dataset(), np.int64(2))))[1].numpy(),
+                               np.arange(2)),
+}
+RIGHT_IDS = list(RIGHT)
+
+
+@pytest.mark.parametrize("case", RIGHT_IDS)
+def test_odd_but_valid_input_gives_the_right_answer(case):
+    call, expected = RIGHT[case]
+    out = call()
+    out = out.numpy() if isinstance(out, mdl.Tensor) else np.asarray(out)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_allclose(out.astype(np.float64), np.asarray(expected, np.float64),
+                               rtol=1e-3, atol=1e-6)
+
+
+def test_sigmoid_of_integers_promotes_like_exp():
+    assert F.sigmoid(i64(2)).dtype == i64(2).exp().dtype == np.float64
+    assert b8(2).sigmoid().dtype == b8(2).exp().dtype
+
+
+def test_failed_batch_norm_step_leaves_the_layer_unchanged():
+    layer = nn.BatchNorm1d(3, momentum=None)
+    before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+    with pytest.raises(ValueError, match=r"batch_norm: .*\(1, 3\)"):
+        layer(mdl.ones(1, 3))
+    for key, value in layer.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[key], err_msg=key)
+    layer(f32(4, 3))
+    assert layer.num_batches_tracked.item() == 1
+    # momentum=None is the cumulative average: the first batch's statistics
+    np.testing.assert_allclose(layer.running_mean.numpy(), f32(4, 3).numpy().mean(0),
+                               rtol=1e-6)
+
+
+def test_failed_load_state_dict_changes_nothing():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
+    before = [p.numpy().copy() for p in model.parameters()]
+    bad_state = {k: np.zeros(v.shape) for k, v in model.state_dict().items()}
+    bad_state["1.bias"] = np.zeros(4)
+    with pytest.raises(ValueError, match=r"load_state_dict: 1\.bias has shape \(4,\)"):
+        model.load_state_dict(bad_state)
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.numpy(), b)
+
+
+@pytest.mark.parametrize("grad, detail", [
+    (lambda: mdl.zeros(3), r"\(3,\).*\(2,\)"),
+    (lambda: mdl.tensor([1, 2]), "int64"),
+    (lambda: np.ones(2), "ndarray"),
+], ids=["shape", "int", "ndarray"])
+@pytest.mark.parametrize("make", [optim.SGD, optim.Adam, optim.Adagrad])
+def test_step_with_a_bad_grad(make, grad, detail):
+    p = nn.Parameter(mdl.zeros(2))
+    opt = make([p], lr=0.1)
+    p.grad = grad()
+    with pytest.raises((ValueError, TypeError), match=rf"{make.__name__}: .*{detail}"):
+        opt.step()
+    np.testing.assert_array_equal(p.numpy(), np.zeros(2))
+
+
+def test_load_of_missing_and_foreign_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        mdl.load(tmp_path / "missing.npz")
+    np.save(tmp_path / "array.npy", np.zeros(2))
+    np.savez(tmp_path / "plain.npz", a=np.zeros(2))
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    np.savez(tmp_path / "damaged.npz", __minidl_meta__=np.frombuffer(b"{bad", np.uint8))
+    np.savez(tmp_path / "dangling.npz",
+             __minidl_meta__=np.frombuffer(b'{"__array__": "a9"}', np.uint8))
+    for name, detail in [("array.npy", "npy"), ("plain.npz", "not written by minidl"),
+                         ("junk.npz", "not a readable"), ("damaged.npz", "damaged"),
+                         ("dangling.npz", "damaged")]:
+        with pytest.raises(ValueError, match=rf"load: .*{name}.*{detail}"):
+            mdl.load(tmp_path / name)
+
+
+def test_cross_entropy_labels_are_checked_before_the_kernel(monkeypatch):
+    """The launcher's own range check is never the one that fires."""
+    calls = []
+    real = cpu_backend.kernels.softmax_cross_entropy_forward
+    monkeypatch.setattr(cpu_backend.kernels, "softmax_cross_entropy_forward",
+                        lambda *a: calls.append(a) or real(*a))
+    for labels in (np.array([0, 4]), np.array([-1, 0]), mdl.tensor([0, 9])):
+        with pytest.raises(ValueError, match="cross_entropy: label"):
+            F.cross_entropy(mdl.zeros(2, 4), labels)
+    assert calls == []
+    F.cross_entropy(mdl.zeros(2, 4), np.array([0, 3]))
+    assert len(calls) == 1
+
+
+def test_sweep_runs_in_a_separate_process_without_crashing():
+    """A segfault would take pytest down with it; prove the worst cases (labels
+    far out of range, huge kernels, zero strides) end in exceptions in a child
+    process that calls the real kernels."""
+    code = (
+        "import numpy as np, minidl as mdl, minidl.functional as F\n"
+        "x = mdl.zeros(2, 3)\n"
+        "bad = [lambda: F.cross_entropy(x, np.array([0, 2**62])),\n"
+        "       lambda: F.cross_entropy(x, np.array([-2**62, 0])),\n"
+        "       lambda: F.max_pool2d(mdl.zeros(1, 1, 2, 2), 2**40),\n"
+        "       lambda: F.conv2d(mdl.zeros(1, 1, 2, 2), mdl.zeros(1, 1, 3, 3), stride=0),\n"
+        "       lambda: F.avg_pool2d(mdl.zeros(1, 1, 0, 0), 1)]\n"
+        "for call in bad:\n"
+        "    try:\n"
+        "        call()\n"
+        "    except (ValueError, TypeError):\n"
+        "        continue\n"
+        "    raise SystemExit('accepted bad input')\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
