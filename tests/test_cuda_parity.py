@@ -514,6 +514,25 @@ def test_cross_entropy_and_dropout_layers(rng):
     assert set(np.unique(drop)) <= {0.0, 2.0}  # inverted dropout scale 1 / (1 - p)
 
 
+def test_cross_entropy_checks_labels_before_the_device_kernel(monkeypatch):
+    """Out-of-range labels, host or device, are refused before the CUDA kernel."""
+    backend = get_backend("cuda")
+    calls = []
+    real = backend.softmax_cross_entropy_forward
+    monkeypatch.setattr(backend, "softmax_cross_entropy_forward",
+                        lambda *args: calls.append(args) or real(*args))
+    logits = mdl.zeros(3, 4, device="cuda")
+    for labels, bad in ((np.array([0, 4, 1]), 4), (np.array([-1, 0, 1]), -1),
+                        (mdl.tensor([0, 1, 9], device="cuda"), 9),
+                        (mdl.tensor([-3, 0, 1], device="cuda"), -3)):
+        with pytest.raises(ValueError, match=rf"cross_entropy: label {bad} is out of range"):
+            F.cross_entropy(logits, labels)
+    assert calls == []
+    loss = F.cross_entropy(logits, mdl.tensor([0, 1, 3], device="cuda"))
+    assert len(calls) == 1
+    close(loss.numpy(), np.float32(np.log(4.0)))
+
+
 # --------------------------------------------------------------------------- training steps
 
 
