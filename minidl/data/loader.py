@@ -205,6 +205,9 @@ class DataLoader:
         if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
             raise ValueError("DataLoader.load_state_dict: not a DataLoader state "
                              f"(version {_STATE_VERSION})")
+        missing = [k for k in ("epoch", "position", "rng_state") if k not in state]
+        if missing:
+            raise ValueError(f"DataLoader.load_state_dict: the state lacks {missing}")
         config = {"num_examples": len(self.dataset), "batch_size": self.batch_size,
                   "shuffle": self.shuffle, "drop_last": self.drop_last}
         diffs = [f"{k}: saved {state.get(k)!r}, loader has {v!r}"
@@ -212,13 +215,23 @@ class DataLoader:
         if diffs:
             raise ValueError("DataLoader.load_state_dict: the state is from a loader "
                              "configured differently (" + "; ".join(diffs) + ")")
-        position = state["position"]
+        position, epoch = state["position"], state["epoch"]
+        for name, value in (("position", position), ("epoch", epoch)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                raise ValueError(f"DataLoader.load_state_dict: {name} must be an int, got "
+                                 f"{value!r}")
         if not 0 <= position <= len(self):
             raise ValueError(f"DataLoader.load_state_dict: position {position} outside "
                              f"0..{len(self)}")
         rng_state = copy.deepcopy(state["rng_state"])
-        self._rng.bit_generator.state = rng_state  # validates the state's format
-        self._epoch = int(state["epoch"])
+        previous = self._rng.bit_generator.state
+        try:
+            self._rng.bit_generator.state = rng_state  # validates the state's format
+        except (TypeError, ValueError, KeyError) as exc:
+            self._rng.bit_generator.state = previous
+            raise ValueError(f"DataLoader.load_state_dict: rng_state is not a generator "
+                             f"state ({exc})") from None
+        self._epoch = int(epoch)
         self._position = int(position)
         self._epoch_rng_state = rng_state
         self._in_epoch = False

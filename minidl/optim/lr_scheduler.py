@@ -39,6 +39,9 @@ class _Scheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state):
+        if not isinstance(state, dict) or "last_epoch" not in state:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the dict "
+                             f"state_dict() returns, got {type(state).__name__}")
         self.__dict__.update(state)
 
 

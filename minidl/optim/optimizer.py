@@ -2,6 +2,10 @@
 state_dict, with PyTorch's structure. Updates run as in-place backend
 primitives, so the same optimizer works on every device."""
 
+from collections.abc import Mapping
+
+import numpy as np
+
 from ..backend import get_backend
 from ..functional import _real
 from ..tensor import Tensor
@@ -128,24 +132,51 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restore what state_dict() returned. Everything is checked (group
+        sizes, hyper-parameters, state shapes) before anything changes."""
+        op = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(
+                state_dict):
+            raise ValueError(f"{op}: expected a dict with 'state' and 'param_groups' (as "
+                             f"state_dict() returns), got {type(state_dict).__name__}")
         groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise ValueError("load_state_dict: the number of parameter groups differs")
+        if not isinstance(groups, (list, tuple)) or len(groups) != len(self.param_groups):
+            raise ValueError(f"{op}: the number of parameter groups differs")
         params = [p for group in self.param_groups for p in group["params"]]
+        merged_groups = []
         for group, saved in zip(self.param_groups, groups):
-            if len(group["params"]) != len(saved["params"]):
-                raise ValueError("load_state_dict: a parameter group has a different size")
-            for key, value in saved.items():
-                if key != "params":
-                    group[key] = value
-        self.state = {}
-        for key, saved in state_dict["state"].items():
-            p = params[int(key)]
+            if (not isinstance(saved, Mapping) or not isinstance(saved.get("params"), (list, tuple))
+                    or len(group["params"]) != len(saved["params"])):
+                raise ValueError(f"{op}: a parameter group has a different size")
+            merged = dict(group)
+            merged.update((k, v) for k, v in saved.items() if k != "params")
+            self._validate(merged)
+            merged_groups.append(merged)
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, Mapping):
+            raise ValueError(f"{op}: 'state' must be a dict, got {type(saved_state).__name__}")
+        state = {}
+        for key, saved in saved_state.items():
+            try:
+                index = int(key)
+            except (TypeError, ValueError):
+                index = -1
+            if not 0 <= index < len(params) or not isinstance(saved, Mapping):
+                raise ValueError(f"{op}: state entry {key!r} does not belong to one of the "
+                                 f"{len(params)} parameters")
+            p = params[index]
             entry = {}
             for name, value in saved.items():
                 if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+                    if tuple(value.shape) != p.shape:
+                        raise ValueError(f"{op}: state {name!r} of parameter {index} has "
+                                         f"shape {tuple(value.shape)} but the parameter "
+                                         f"has shape {p.shape}")
                     entry[name] = Tensor._wrap(get_backend(p.device).from_numpy(
-                        value.copy(), p.dtype), p.device)
+                        np.array(value, copy=True), p.dtype), p.device)
                 else:
                     entry[name] = value
-            self.state[p] = entry
+            state[p] = entry
+        for group, merged in zip(self.param_groups, merged_groups):
+            group.update(merged)
+        self.state = state
