@@ -56,6 +56,11 @@ def sgd(**kw):
     return optim.SGD(params(), lr=0.1, **kw)
 
 
+def _with_lr(state, lr):
+    state["param_groups"][0]["lr"] = lr
+    return state
+
+
 def dataset():
     return ArrayDataset(np.zeros((5, 2), np.float32), np.arange(5))
 
@@ -526,6 +531,30 @@ CASES += [
     bad("to_dtype-int", lambda: nn.Linear(2, 2).to_dtype(mdl.int64), "to_dtype", "int64"),
     bad("to_dtype-name", lambda: nn.Linear(2, 2).to_dtype("foo"), "to_dtype", "'foo'"),
     bad("Module-to-device", lambda: nn.Linear(2, 2).to("tpu"), "device", "'tpu'"),
+
+    # ---- initialisers (minidl.nn.init)
+    bad("uniform_-int", lambda: nn.init.uniform_(i64(3)), "uniform_", "int64"),
+    bad("uniform_-ndarray", lambda: nn.init.uniform_(np.zeros(3)), "uniform_", "ndarray"),
+    bad("uniform_-bounds", lambda: nn.init.uniform_(f32(3), 1, 0), "uniform_", "high.*0"),
+    bad("uniform_-generator", lambda: nn.init.uniform_(f32(3), generator=5), "uniform_", "int"),
+    bad("normal_-std-negative", lambda: nn.init.normal_(f32(3), std=-1), "normal_",
+        "std.*-1"),
+    bad("normal_-std-str", lambda: nn.init.normal_(f32(3), std="a"), "normal_", "'a'"),
+    bad("normal_-mean-nan", lambda: nn.init.normal_(f32(3), float("nan")), "normal_",
+        "mean.*nan"),
+    bad("constant_-str", lambda: nn.init.constant_(f32(3), "a"), "constant_", "'a'"),
+    bad("constant_-int-fraction", lambda: nn.init.constant_(i64(3), 1.5), "constant_",
+        r"1\.5.*int64"),
+    bad("zeros_-ndarray", lambda: nn.init.zeros_(np.zeros(3)), "zeros_", "ndarray"),
+    bad("ones_-list", lambda: nn.init.ones_([1.0]), "ones_", "list"),
+    bad("fan_in-1d", lambda: nn.init.fan_in(f32(3)), "fan_in", r"\(3,\)"),
+    bad("kaiming_normal_-1d", lambda: nn.init.kaiming_normal_(f32(3)), "fan_in", r"\(3,\)"),
+    bad("kaiming_normal_-no-inputs", lambda: nn.init.kaiming_normal_(f32(3, 0)),
+        "kaiming_normal_", r"\(3, 0\)"),
+    bad("xavier_uniform_-no-outputs", lambda: nn.init.xavier_uniform_(f32(0, 3)),
+        "xavier_uniform_", r"\(0, 3\)"),
+    bad("default_uniform_-fan", lambda: nn.init.default_uniform_(f32(3), -1),
+        "default_uniform_", "fan.*-1"),
 ]
 
 for _opt in (optim.SGD, optim.Adam, optim.Adagrad):
@@ -556,6 +585,15 @@ for _opt in (optim.SGD, optim.Adam, optim.Adagrad):
             "mix"),
         bad(f"{_n}-group-lr", lambda o=_opt: o([{"params": params(), "lr": -2}]), _n,
             "learning rate.*-2"),
+        bad(f"{_n}-load_state_dict-int", lambda o=_opt: o(params()).load_state_dict(5),
+            f"{_n}.load_state_dict", "int"),
+        bad(f"{_n}-load_state_dict-groups", lambda o=_opt: o(params(2)).load_state_dict(
+            o(params(1)).state_dict()), f"{_n}.load_state_dict", "different size"),
+        bad(f"{_n}-load_state_dict-lr", lambda o=_opt: o(params()).load_state_dict(
+            _with_lr(o(params()).state_dict(), -1)), _n, "learning rate.*-1"),
+        bad(f"{_n}-load_state_dict-state-index", lambda o=_opt: o(params()).load_state_dict(
+            {"state": {3: {}}, "param_groups": o(params()).state_dict()["param_groups"]}),
+            f"{_n}.load_state_dict", "entry 3"),
     ]
 
 CASES += [
@@ -606,6 +644,8 @@ CASES += [
         "ExponentialLR", "'a'"),
     bad("ExponentialLR-optimizer", lambda: lr_scheduler.ExponentialLR(None, 0.5),
         "ExponentialLR", "NoneType"),
+    bad("StepLR-load_state_dict", lambda: lr_scheduler.StepLR(sgd(), 2).load_state_dict(5),
+        "StepLR.load_state_dict", "int"),
 
     # ---- data loading and files
     bad("DataLoader-batch-zero", lambda: DataLoader(dataset(), 0), "DataLoader",
@@ -624,6 +664,17 @@ CASES += [
     bad("DataLoader-dataset", lambda: DataLoader(5), "DataLoader", "int"),
     bad("DataLoader-device", lambda: DataLoader(dataset(), device="tpu"), "DataLoader",
         "'tpu'"),
+    bad("DataLoader-load_state_dict-int", lambda: DataLoader(dataset()).load_state_dict(5),
+        "DataLoader.load_state_dict", "not a DataLoader state"),
+    bad("DataLoader-load_state_dict-missing", lambda: DataLoader(dataset()).load_state_dict(
+        {k: v for k, v in DataLoader(dataset()).state_dict().items() if k != "position"}),
+        "DataLoader.load_state_dict", "position"),
+    bad("DataLoader-load_state_dict-position", lambda: DataLoader(dataset()).load_state_dict(
+        dict(DataLoader(dataset()).state_dict(), position="x")),
+        "DataLoader.load_state_dict", "position.*'x'"),
+    bad("DataLoader-load_state_dict-rng", lambda: DataLoader(dataset()).load_state_dict(
+        dict(DataLoader(dataset()).state_dict(), rng_state="x")),
+        "DataLoader.load_state_dict", "rng_state"),
     bad("DataLoader-object-batch", lambda: list(DataLoader(
         ArrayDataset(np.array([1, "a"], dtype=object)))), "DataLoader", "object"),
     bad("load-directory", lambda: mdl.load(os.getcwd()), "load", "not a readable"),
@@ -671,6 +722,8 @@ def test_every_public_name_is_swept():
         # Identity accepts anything and returns it unchanged
         + [n for n in nn.__all__ if n not in ("init", "Module", "Parameter", "Identity")]
         + ["SGD", "Adam", "Adagrad", "StepLR", "ExponentialLR", "DataLoader"]
+        + [n for n in dir(nn.init) if not n.startswith("_") and callable(getattr(nn.init, n))
+           and getattr(getattr(nn.init, n), "__module__", "") == nn.init.__name__]
     )
     missing = [n for n in names if not re.search(rf"(^|[\s-]){re.escape(n)}-", ids)]
     assert not missing, f"no bad-input cases for {missing}"
@@ -877,6 +930,20 @@ def test_failed_batch_norm_step_leaves_the_layer_unchanged():
     # momentum=None is the cumulative average: the first batch's statistics
     np.testing.assert_allclose(layer.running_mean.numpy(), f32(4, 3).numpy().mean(0),
                                rtol=1e-6)
+
+
+def test_failed_optimizer_load_state_dict_changes_nothing():
+    p = nn.Parameter(mdl.ones(2))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = mdl.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    saved["param_groups"][0]["momentum"] = 0.5
+    saved["state"][0]["momentum_buffer"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: .*\(3,\).*\(2,\)"):
+        opt.load_state_dict(saved)
+    assert opt.param_groups[0]["momentum"] == 0.9
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"].numpy(), np.ones(2))
 
 
 def test_failed_load_state_dict_changes_nothing():
