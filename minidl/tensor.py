@@ -215,8 +215,11 @@ class Tensor:
                                      f"dtype {self.dtype} ([{info.min}, {info.max}])")
             return other
         if isinstance(other, (np.ndarray, list, tuple, np.generic, bool)):
+            # a float tensor keeps its dtype; an integer or bool tensor must not
+            # truncate float operands (or turn numbers into bools)
+            dtype = self.dtype if self.dtype.kind == "f" else None
             try:
-                return Tensor(other, device=self.device, dtype=self.dtype)
+                return Tensor(other, device=self.device, dtype=dtype)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"{op}: bad operand ({exc})") from None
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__} for a Tensor")

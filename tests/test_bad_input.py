@@ -847,6 +847,10 @@ RIGHT = {
     "sum-bool": (lambda: b8(5).sum(), np.array(3)),
     "neg-int": (lambda: -i64(3), -np.arange(3)),
     "add-int-float": (lambda: i64(3) + 0.5, np.arange(3) + 0.5),
+    "add-int-float-array": (lambda: i64(3) + np.full(3, 0.5), np.arange(3) + 0.5),
+    "mul-int-float-list": (lambda: i64(3) * [0.5, 0.5, 0.5], np.arange(3) * 0.5),
+    "add-bool-int-list": (lambda: b8(2) + [1, 2], np.array([2, 2])),
+    "add-float-double-array": (lambda: f32(2) + np.ones(2), np.arange(2) / 7),
     "pow-int": (lambda: i64(3) ** 2, np.arange(3) ** 2),
     "pow-float-negative": (lambda: f32(3) ** -1, (np.arange(3, dtype=np.float32) / 7 - 1)
                            ** -1),
