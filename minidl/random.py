@@ -25,4 +25,12 @@ def get_rng_state():
 
 
 def set_rng_state(state):
-    _generator.bit_generator.state = state
+    """Restore a state returned by ``get_rng_state``."""
+    if not isinstance(state, dict):
+        raise TypeError(f"set_rng_state: expected the dict from get_rng_state, got "
+                        f"{type(state).__name__}")
+    try:
+        _generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"set_rng_state: not a state of this generator "
+                         f"({type(_generator.bit_generator).__name__}): {exc}") from None

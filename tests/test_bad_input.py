@@ -204,6 +204,9 @@ CASES = [
     bad("ones_like-ndarray", lambda: mdl.ones_like(np.zeros(2)), "ones_like", "ndarray"),
     bad("ones_like-dtype", lambda: mdl.ones_like(f32(2), dtype="foo"), "ones_like", "'foo'"),
     bad("manual_seed-negative", lambda: mdl.manual_seed(-1), "manual_seed", "-1"),
+    bad("set_rng_state-str", lambda: mdl.set_rng_state("x"), "set_rng_state", "str"),
+    bad("set_rng_state-other-generator",
+        lambda: mdl.set_rng_state({"bit_generator": "MT19937"}), "set_rng_state", "PCG64"),
     bad("set_default_device-tpu", lambda: mdl.set_default_device("tpu"), "device", "'tpu'"),
 
     # ---- activations, linear
