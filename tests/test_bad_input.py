@@ -1009,7 +1009,7 @@ def test_cross_entropy_labels_are_checked_before_the_kernel(monkeypatch):
     assert len(calls) == 1
 
 
-def test_sweep_runs_in_a_separate_process_without_crashing():
+def test_sweep_runs_in_a_separate_process_without_crashing(tmp_path):
     """A segfault would take pytest down with it; prove the worst cases (labels
     far out of range, huge kernels, zero strides) end in exceptions in a child
     process that calls the real kernels."""
@@ -1028,6 +1028,7 @@ def test_sweep_runs_in_a_separate_process_without_crashing():
         "        continue\n"
         "    raise SystemExit('accepted bad input')\n"
         "print('ok')\n")
+    # cwd outside the source tree: `python -c` puts the working folder on sys.path
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

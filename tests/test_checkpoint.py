@@ -21,8 +21,6 @@ from minidl import checkpoint, nn, optim
 from minidl.data import ArrayDataset, DataLoader
 from minidl.training import train
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def dataset(n=50, features=6):
     rng = np.random.default_rng(0)
@@ -196,11 +194,10 @@ SCRIPT = textwrap.dedent("""
 
 
 def start(script, out, mode, steps):
-    env = dict(os.environ)
-    # the package is found whatever the working folder and install state
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    # run outside the source tree so the child imports the installed package (the
+    # source folder alone lacks minidl.kernels, which installs from kernels/)
     return subprocess.Popen([sys.executable, str(script), str(out), mode, str(steps)],
-                            cwd=out, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def finish(process):

@@ -3,7 +3,6 @@ run to run (separate processes), and every parallel Numba kernel gives the
 same bits whatever the number of threads (fixed work partitioning)."""
 
 import hashlib
-import os
 import subprocess
 import sys
 import textwrap

@@ -46,8 +46,9 @@ def test_kernels_are_bounds_checked_under_numba_boundscheck(tmp_path):
     if env.get("NUMBA_BOUNDSCHECK") != "1":
         env["NUMBA_BOUNDSCHECK"] = "1"
         env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
+    # cwd outside the source tree: `python -c` puts the working folder on sys.path
     done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["checked", "checked"], (
         f"an out-of-range index ran unchecked under NUMBA_BOUNDSCHECK=1 ({done.stdout!r}): "
