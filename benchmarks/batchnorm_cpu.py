@@ -56,8 +56,8 @@ def main():
     rng = np.random.default_rng(0)
     print(f"BatchNorm fwd+bwd, float32, training mode; {platform.processor() or platform.machine()}, "
           f"median of {args.repeats}")
-    print(f"| shape | NumPy (ms) | minidl kernels (ms) | speed-up |")
-    print(f"|---|---|---|---|")
+    print("| shape | NumPy (ms) | minidl kernels (ms) | speed-up |")
+    print("|---|---|---|---|")
     for shape in SHAPES:
         x = rng.standard_normal(shape, dtype=np.float32)
         dy = rng.standard_normal(shape, dtype=np.float32)

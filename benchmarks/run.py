@@ -240,7 +240,7 @@ def main():
         return
 
     info, have_torch = versions()
-    lines = [f"# Benchmark results", "",
+    lines = ["# Benchmark results", "",
              f"{datetime.date.today()}, {cpu_name()}, {os.cpu_count()} cores; "
              + ", ".join(info) + f". Medians of {args.repeats} runs after warm-up; "
              "every ratio below was measured in this one run.", ""]
