@@ -32,15 +32,6 @@ def _shape(op, shape):
     return tuple(int(n) for n in shape)
 
 
-def _generator(op, generator):
-    if generator is None:
-        return _random.default_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{op}: generator must be a numpy.random.Generator, got "
-                        f"{type(generator).__name__}")
-    return generator
-
-
 def _require_tensor(op, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(other).__name__}")
@@ -137,6 +128,6 @@ def _random_tensor(op, primitive, shape, device, dtype, requires_grad, generator
     device = normalize_device(device)
     shape = _shape(op, shape)
     dtype = _dtype(op, dtype, floating=True)
-    rng = _generator(op, generator)
+    rng = _random.resolve_generator(op, generator)
     out = Tensor._wrap(getattr(get_backend(device), primitive)(shape, dtype, rng), device)
     return out.requires_grad_(True) if requires_grad else out

@@ -19,6 +19,17 @@ def default_generator():
     return _generator
 
 
+def resolve_generator(op, generator):
+    """``generator`` if it is a NumPy Generator, the global one for None; else a
+    TypeError naming ``op``."""
+    if generator is None:
+        return _generator
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator, got "
+                        f"{type(generator).__name__}")
+    return generator
+
+
 def get_rng_state():
     """The generator's state, a plain dict that can be saved and restored."""
     return _generator.bit_generator.state

@@ -51,17 +51,17 @@ def _unflatten(obj, arrays):
     return obj
 
 
-def save(obj, path):
-    """Write ``obj`` (e.g. ``model.state_dict()``) to ``path`` atomically."""
-    arrays = {}
-    meta = _flatten(obj, "", arrays)
-    arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    path = os.fspath(path)
+def write_atomically(path, write, binary):
+    """Call ``write(file)`` on a temporary file beside ``path``, flush and fsync
+    it, then rename it over ``path``: readers see the old file or the whole new
+    one, never a part. The temporary file is removed if anything fails."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+        mode, encoding = ("wb", None) if binary else ("w", "utf-8")
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -69,6 +69,15 @@ def save(obj, path):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save(obj, path):
+    """Write ``obj`` (e.g. ``model.state_dict()``) to ``path`` atomically."""
+    arrays = {}
+    meta = _flatten(obj, "", arrays)
+    arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    path = os.fspath(path)
+    write_atomically(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
 def load(path):

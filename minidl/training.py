@@ -7,7 +7,6 @@ checkpoint path it also saves checkpoints and resumes from them exactly
 import json
 import math
 import os
-import tempfile
 import time
 
 import numpy as np
@@ -16,6 +15,7 @@ from . import checkpoint as _ckpt
 from . import functional as F
 from .autograd import no_grad
 from .data import cycle
+from .serialization import write_atomically
 
 
 def evaluate(model, loader):
@@ -58,20 +58,9 @@ def _rewrite_metrics(path, history):
     """Replace the metrics file by the records in ``history``, atomically: on
     resume, records written after the checkpoint are dropped, so the steps
     run again are not listed twice."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".jsonl", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for record in history:
-                f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_atomically(path, lambda f: f.writelines(json.dumps(r) + "\n" for r in history),
+                     binary=False)
 
 
 def _resumed_cycle(loader):

@@ -30,15 +30,6 @@ def fan_in(tensor):
     return tensor.shape[1] * receptive
 
 
-def _generator(op, generator):
-    if generator is None:
-        return _random.default_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{op}: generator must be a numpy.random.Generator, got "
-                        f"{type(generator).__name__}")
-    return generator
-
-
 def _nonzero_fans(op, tensor, *fans):
     if min(fans) <= 0:
         raise ValueError(f"{op}: a weight of shape {tensor.shape} has no inputs or outputs "
@@ -50,7 +41,7 @@ def uniform_(tensor, low=0.0, high=1.0, generator=None):
     low = F._real("uniform_", "low", low)
     high = F._real("uniform_", "high", high, low)
     backend = get_backend(tensor.device)
-    rng = _generator("uniform_", generator)
+    rng = _random.resolve_generator("uniform_", generator)
     sample = backend.random_uniform(tensor.shape, tensor.dtype, rng)
     return _fill_(tensor, backend.add(backend.mul(sample, high - low), low))
 
@@ -60,7 +51,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     mean = F._real("normal_", "mean", mean)
     std = F._real("normal_", "std", std, 0)
     backend = get_backend(tensor.device)
-    rng = _generator("normal_", generator)
+    rng = _random.resolve_generator("normal_", generator)
     sample = backend.random_normal(tensor.shape, tensor.dtype, rng)
     return _fill_(tensor, backend.add(backend.mul(sample, std), mean))
 
