@@ -129,12 +129,13 @@ class Function:
         out = cls.forward(ctx, *raw, **kwargs)
         # A device move is the one op whose output lives elsewhere.
         result = Tensor._wrap(out, getattr(ctx, "output_device", device))
-        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-        if record:
-            result.requires_grad = True
-            result._node = Node(cls, ctx, inputs)
-        if _anomaly_hook is not None:
-            _anomaly_hook.after_forward(cls.__name__, inputs, result, result._node)
+        if record or _anomaly_hook is not None:
+            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            if record:
+                result.requires_grad = True
+                result._node = Node(cls, ctx, inputs)
+            if _anomaly_hook is not None:
+                _anomaly_hook.after_forward(cls.__name__, inputs, result, result._node)
         return result
 
 
