@@ -16,19 +16,18 @@ import minidl as mdl
 from minidl import viz
 
 
-class Softplus(mdl.Function):
+class Softplus(mdl.autograd.Function):
     """softplus(x) = log(1 + exp(x)); its derivative is sigmoid(x)."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        be = ctx.backend
-        return be.log(be.add(be.exp(x), 1.0))
+        return (x.exp() + 1.0).log()
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved
-        return ctx.backend.mul(grad, ctx.backend.sigmoid(x))
+        (x,) = ctx.saved_tensors
+        return grad * x.sigmoid()
 
 
 def parse_args(argv):
@@ -60,7 +59,7 @@ def main(argv=None):
     print(f"loss = sum(tanh(w * x + b)) = {loss.item():.6f}\n")
 
     print("backward, one step at a time:")
-    with viz.record_grads() as grads, mdl.autograd.trace():
+    with viz.record_grads() as grads, mdl.tools.trace():
         # retain_graph so the graph can still be drawn afterwards
         loss.backward(retain_graph=True)
     written = viz.draw(loss, out / "graph.svg", show_grads=True, grads=grads)

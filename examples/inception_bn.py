@@ -28,7 +28,7 @@ from minidl import optim
 from minidl.checkpoint import remove_checkpoint
 from minidl.data import ArrayDataset, DataLoader, FashionMNIST, MNIST
 from minidl.models import SmallInception, count_parameters
-from minidl.plotting import plot_accuracy
+from plotting import plot_accuracy
 from minidl.training import train
 
 # The baseline's hyper-parameters. The learning rate was chosen by a short

@@ -24,8 +24,8 @@ from minidl import optim
 from minidl.checkpoint import remove_checkpoint
 from minidl.data import MNIST, DataLoader
 from minidl.models import PaperMLP
-from minidl.plotting import plot_accuracy, plot_percentiles
-from minidl.recorder import ActivationRecorder
+from plotting import plot_accuracy, plot_percentiles
+from recorder import ActivationRecorder
 from minidl.training import train
 
 MILESTONES = (1000, 5000, 10000, 20000, 50000)

@@ -1,31 +1,63 @@
-"""minidl: a small define-by-run deep learning framework on Numba kernels.
+"""minidl: a small define-by-run deep learning framework on Numba kernels,
+with PyTorch's names and semantics.
 
     import minidl as mdl
     from minidl import nn, optim
-    import minidl.functional as F
+    import minidl.nn.functional as F
 """
 
-from . import autograd, checkpoint, functional, nn, optim, viz
-from .anomaly import AnomalyError, detect_anomaly
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad
-from .backend import get_default_device, set_default_device
-from .creation import (arange, from_numpy, full, ones, ones_like, rand, randn, tensor,
-                       zeros, zeros_like)
-from .functional import cat, stack
-from .gradcheck import gradcheck
-from .profiler import profile
+from . import tensor_methods  # noqa: F401  (binds the Tensor methods)
+from . import autograd, checkpoint, functional, nn, optim, return_types, tools
+from ._dtypes import (bool_, float32, float64, get_default_dtype, int8, int16, int32, int64,
+                      set_default_dtype, uint8)
+from .api.conversion import clone
+from .api.creation import (arange, as_tensor, empty, empty_like, from_numpy, full, full_like,
+                           ones, ones_like, rand, randn, tensor, zeros, zeros_like)
+from .api.linalg import matmul, mm
+from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
+                            maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
+                            sub, tanh, true_divide)
+from .api.reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from .api.shape import (cat, concat, concatenate, flatten, permute, reshape, squeeze, stack,
+                        swapaxes, t, transpose, unsqueeze)
+from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled, no_grad,
+                       set_grad_enabled)
+from .backend import device, get_default_device, set_default_device
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
-from .tensor import Tensor, bool_, float32, float64, int32, int64
+from .tensor import Tensor
+from .tools import AnomalyError, detect_anomaly, gradcheck, profile, viz
+
+# PyTorch's dtype names
+float = float32
+double = float64
+long = int64
+int = int32
+bool = bool_
+short = int16
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "Function", "tensor", "from_numpy", "zeros", "ones", "full", "arange",
-    "randn", "rand", "zeros_like", "ones_like", "cat", "stack", "no_grad", "enable_grad",
-    "is_grad_enabled", "detect_anomaly", "AnomalyError", "set_default_device",
-    "get_default_device", "manual_seed",
-    "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile", "float32", "float64",
-    "int32", "int64", "bool_", "functional", "nn", "optim", "viz", "autograd",
-    "checkpoint",
+    # tensors, dtypes, devices
+    "Tensor", "device", "bool_", "float32", "float64", "int8", "int16", "int32", "int64",
+    "uint8", "float", "double", "long", "int", "bool", "short", "get_default_dtype",
+    "set_default_dtype", "get_default_device", "set_default_device",
+    # factories
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "randn",
+    "rand", "zeros_like", "ones_like", "empty_like", "full_like",
+    # maths
+    "abs", "add", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le", "log", "lt",
+    "maximum", "minimum", "mul", "ne", "neg", "negative", "pow", "relu", "sigmoid", "sqrt",
+    "sub", "tanh", "true_divide", "matmul", "mm",
+    "amax", "amin", "argmax", "argmin", "max", "mean", "min", "std", "sum", "var",
+    "cat", "concat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
+    "swapaxes", "t", "transpose", "unsqueeze", "clone",
+    # autograd
+    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "inference_mode", "autograd",
+    # randomness, files, tools, subpackages
+    "manual_seed", "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile",
+    "detect_anomaly", "AnomalyError", "viz", "tools", "functional", "nn", "optim",
+    "checkpoint", "return_types",
 ]

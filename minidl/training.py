@@ -26,7 +26,7 @@ def evaluate(model, loader):
     correct = total = 0
     with no_grad():
         for x, y in loader:
-            predicted = model(x).argmax(axis=1).numpy()
+            predicted = model(x).argmax(dim=1).numpy()
             correct += int((predicted == y.numpy()).sum())
             total += len(predicted)
     model.train(was_training)

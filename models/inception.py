@@ -57,7 +57,7 @@ class InceptionModule(nn.Module):
 
     def forward(self, x):
         return mdl.cat([self.branch1(x), self.branch3(x), self.branch5(x),
-                        self.branch_pool(x)], axis=1)
+                        self.branch_pool(x)], dim=1)
 
 
 class SmallInception(nn.Module):
@@ -85,4 +85,4 @@ class SmallInception(nn.Module):
 
 
 def count_parameters(model):
-    return sum(p.size for p in model.parameters())
+    return sum(p.numel() for p in model.parameters())

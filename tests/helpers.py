@@ -8,6 +8,13 @@ import numpy as np
 import minidl as mdl
 
 
+def t32(array, device="cpu", requires_grad=False):
+    """A float32 tensor of ``array`` (NumPy's float64 data would stay float64,
+    as in PyTorch)."""
+    return mdl.tensor(np.asarray(array, dtype=np.float32), device=device,
+                      requires_grad=requires_grad)
+
+
 def t64(array, device="cpu", requires_grad=True):
     """A float64 tensor for gradient checks."""
     return mdl.tensor(np.asarray(array, dtype=np.float64), dtype=mdl.float64,

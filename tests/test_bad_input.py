@@ -3,8 +3,9 @@
 A table-driven sweep over the public API: Tensor methods and operators, the
 mdl.* factories, minidl.functional, every layer, loss, optimizer and
 schedule, DataLoader and save/load. Each case either returns the right answer
-(compared with NumPy) or raises ValueError / TypeError whose message names the
-op and the offending shape or value.
+(compared with NumPy) or raises ValueError / TypeError / RuntimeError /
+IndexError (the exception PyTorch raises in the same situation, where it
+has one) whose message names the op and the offending shape or value.
 
 Every error case runs with the CPU backend's compiled kernels replaced by a
 tripwire: bad input must be refused in Python before any Numba kernel (or its
@@ -44,10 +45,6 @@ def b8(*shape):
     return mdl.tensor(np.arange(np.prod(shape)).reshape(shape) % 2 == 0)
 
 
-def f16(*shape):
-    return mdl.tensor(np.ones(shape, np.float16), dtype=np.float16)
-
-
 def params(n=1):
     return [nn.Parameter(mdl.zeros(2)) for _ in range(n)]
 
@@ -65,7 +62,7 @@ def dataset():
     return ArrayDataset(np.zeros((5, 2), np.float32), np.arange(5))
 
 
-def bad(case_id, fn, op, detail, exc=(ValueError, TypeError)):
+def bad(case_id, fn, op, detail, exc=(ValueError, TypeError, RuntimeError, IndexError)):
     """A call that must raise ``exc`` with a message naming ``op`` (a regex
     matched at a word start) and showing ``detail`` (a regex)."""
     return pytest.param(fn, exc, op, detail, id=case_id)
@@ -88,11 +85,12 @@ CASES = [
     bad("from_numpy-list", lambda: mdl.from_numpy([1.0]), "from_numpy", "list"),
     bad("from_numpy-object", lambda: mdl.from_numpy(np.array([1, "a"], dtype=object)),
         "from_numpy", "object"),
-    bad("astype-str", lambda: f32(2).astype(str), "astype", "<U"),
-    bad("astype-complex", lambda: f32(2).astype(np.complex64), "astype", "complex64"),
+    bad("tensor-float16", lambda: mdl.tensor(np.ones(2, np.float16)), "tensor", "float16"),
+    bad("to-str", lambda: f32(2).to(dtype=str), "to", "<U"),
+    bad("to-complex", lambda: f32(2).to(np.complex64), "to", "complex64"),
     bad("to-dtype", lambda: f32(2).to(dtype="foo"), "to", "'foo'"),
     bad("item-many", lambda: f32(2, 3).item(), "item", r"\(2, 3\)"),
-    bad("bool-many", lambda: bool(f32(2, 3)), "truth value", r"\(2, 3\)"),
+    bad("bool-many", lambda: bool(f32(2, 3)), "Boolean value", r"\(2, 3\)"),
     bad("len-0d", lambda: len(mdl.tensor(1.0)), "len", "0-d"),
 
     # ---- operators: operands, shapes, dtypes
@@ -100,10 +98,11 @@ CASES = [
     bad("add-none", lambda: f32(2) + None, "add", "NoneType"),
     bad("add-complex", lambda: f32(2) + 1j, "add", "complex"),
     bad("add-shapes", lambda: f32(2, 3) + f32(3, 2), "add", r"\(2, 3\) and \(3, 2\)"),
-    bad("add-list-shape", lambda: f32(2, 3) + [1.0, 2.0], "add", r"\(2, 3\) and \(2,\)"),
+    bad("add-list", lambda: f32(2, 3) + [1.0, 2.0], "add", "list"),
     bad("add-int-overflow", lambda: i64(2) + 2 ** 70, "add", "1180591620717411303424"),
-    bad("add-float-overflow", lambda: f32(2) + 10 ** 400, "add", "too large"),
-    bad("radd-shapes", lambda: [1.0, 2.0] + f32(3), "add", r"\(2,\) and \(3,\)"),
+    bad("add-float-overflow", lambda: f32(2) + 10 ** 400, "add", "overflow"),
+    bad("radd-list", lambda: [1.0, 2.0] + f32(3), "add", "list"),
+    bad("radd-shapes", lambda: np.ones(2) + f32(3), "add", r"\(2,\) and \(3,\)"),
     bad("sub-shapes", lambda: f32(4) - f32(3), "sub", r"\(4,\) and \(3,\)"),
     bad("sub-bools", lambda: b8(2) - b8(2), "sub", "bool"),
     bad("mul-shapes", lambda: f32(2, 3) * f32(2, 2), "mul", r"\(2, 3\) and \(2, 2\)"),
@@ -116,54 +115,72 @@ CASES = [
     bad("neg-bool", lambda: -b8(3), "neg", "bool"),
     bad("maximum-shapes", lambda: f32(2, 3).maximum(f32(3, 2)), "maximum",
         r"\(2, 3\) and \(3, 2\)"),
+    bad("minimum-shapes", lambda: mdl.minimum(f32(2, 3), f32(3, 2)), "minimum",
+        r"\(2, 3\) and \(3, 2\)"),
+    bad("true_divide-str", lambda: mdl.true_divide(f32(2), "a"), "div", "str"),
+    bad("abs-list", lambda: mdl.abs([1.0]), "abs", "list"),
+    bad("log-ndarray", lambda: mdl.log(np.ones(2)), "log", "ndarray"),
+    bad("sqrt-list", lambda: mdl.sqrt([1.0]), "sqrt", "list"),
+    bad("ne-shapes", lambda: mdl.ne(f32(2, 3), f32(3, 2)), "ne", r"\(2, 3\) and \(3, 2\)"),
+    bad("ge-str", lambda: mdl.ge(f32(2), "a"), "ge", "str"),
+    bad("gt-shapes", lambda: f32(4) > f32(3), "gt", r"\(4,\) and \(3,\)"),
+    bad("le-none", lambda: f32(2) <= None, "le", "NoneType"),
     bad("eq-shapes", lambda: f32(2, 3) == f32(3, 2), "eq", r"\(2, 3\) and \(3, 2\)"),
     bad("lt-str", lambda: f32(2) < "a", "lt", "str"),
     bad("matmul-1d", lambda: f32(2, 3) @ f32(3), "matmul", r"\(2, 3\) and \(3,\)"),
     bad("matmul-0d", lambda: mdl.tensor(1.0) @ f32(2, 3), "matmul", r"\(\) and \(2, 3\)"),
-    bad("matmul-inner", lambda: f32(2, 3) @ f32(2, 3), "matmul", r"3 != 2"),
+    bad("matmul-inner", lambda: f32(2, 3) @ f32(2, 3), "matmul",
+        r"cannot be multiplied \(\(2, 3\) and \(2, 3\)\)"),
     bad("matmul-batch", lambda: f32(2, 2, 3) @ f32(3, 3, 2), "matmul",
         r"\(2, 2, 3\) and \(3, 3, 2\)"),
     bad("rmatmul-1d", lambda: np.ones(3) @ f32(3, 2), "matmul", r"\(3,\) and \(3, 2\)"),
+    bad("mm-inner", lambda: mdl.mm(f32(2, 3), f32(2, 3)), "matmul", "cannot be multiplied"),
 
     # ---- unary maths and reductions
-    bad("relu-int", lambda: i64(3).relu(), "relu", "int64"),
     bad("relu-bool", lambda: b8(3).relu(), "relu", "bool"),
-    bad("relu-float16", lambda: f16(3).relu(), "relu", "float16"),
-    bad("clip-none", lambda: f32(3).clip(), "clip", "min and max"),
-    bad("clip-str", lambda: f32(3).clip("a"), "clip", "'a'"),
-    bad("clip-tensor-shape", lambda: f32(2, 3).clip(f32(4)), "clip", r"\(4,\).*\(2, 3\)"),
-    bad("clip-tensor-grows", lambda: f32(3).clip(f32(2, 3)), "clip", r"\(2, 3\).*\(3,\)"),
-    bad("sum-axis-range", lambda: f32(2, 3).sum(5), "sum", "axis 5"),
+    bad("clamp-none", lambda: f32(3).clamp(), "clamp", "'min' or 'max'"),
+    bad("clamp-str", lambda: f32(3).clamp("a"), "clamp", "str"),
+    bad("clamp-tensor-shape", lambda: f32(2, 3).clamp(f32(4)), "clamp",
+        r"\(2, 3\) and \(4,\)"),
+    bad("clamp-tensor-grows", lambda: f32(3).clamp(f32(2, 3)), "clamp", r"\(2, 3\).*\(3,\)"),
+    bad("sum-axis-range", lambda: f32(2, 3).sum(5), "sum", "range.*got 5"),
     bad("sum-axis-float", lambda: f32(2, 3).sum(1.0), "sum", "1.0"),
-    bad("sum-axis-repeated", lambda: f32(2, 3).sum((0, 0)), "sum", r"\(0, 0\)"),
-    bad("mean-both", lambda: f32(2, 3).mean(0, dim=1), "mean", "axis or dim"),
-    bad("mean-empty", lambda: f32(0, 3).mean(), "mean", r"size 0.*\(0, 3\)"),
-    bad("mean-empty-axis", lambda: f32(0, 3).mean(0), "mean", r"axis 0.*\(0, 3\)"),
-    bad("max-empty", lambda: f32(0, 3).max(), "max", r"size 0.*\(0, 3\)"),
-    bad("max-empty-axis", lambda: f32(2, 0).max(axis=1), "max", r"axis 1.*\(2, 0\)"),
+    bad("sum-axis-repeated", lambda: f32(2, 3).sum((0, 0)), "sum", "multiple times"),
+    bad("mean-both", lambda: f32(2, 3).mean(axis=0, dim=1), "mean", "both dim and its alias"),
+    bad("mean-int", lambda: i64(2, 3).mean(), "mean", "int64"),
+    bad("max-empty", lambda: f32(0, 3).max(), "max", r"zero-size.*\(0, 3\)"),
+    bad("max-empty-axis", lambda: f32(2, 0).max(axis=1), "max", r"zero-size.*\(2, 0\)"),
+    bad("amax-empty", lambda: f32(0, 3).amax(), "amax", r"zero-size.*\(0, 3\)"),
     bad("argmax-empty", lambda: f32(0).argmax(), "argmax", r"\(0,\)"),
-    bad("argmax-two-axes", lambda: f32(2, 3).argmax((0, 1)), "argmax", "single axis"),
-    bad("var-empty", lambda: f32(0, 3).var(), "var", "0 values"),
-    bad("var-ddof-str", lambda: f32(3).var(ddof="a"), "var", "'a'"),
-    bad("var-ddof-too-big", lambda: f32(3).var(ddof=3), "var", "ddof=3"),
+    bad("argmax-two-axes", lambda: f32(2, 3).argmax((0, 1)), "argmax", r"dim.*\(0, 1\)"),
+    bad("argmin-range", lambda: f32(2, 3).argmin(2), "argmin", "got 2"),
+    bad("amin-empty", lambda: f32(0, 3).amin(), "amin", r"zero-size.*\(0, 3\)"),
+    bad("var-int", lambda: i64(3).var(), "var", "int64"),
+    bad("var-correction-str", lambda: f32(3).var(correction="a"), "var", "'a'"),
+    bad("var-both-corrections", lambda: f32(3).var(unbiased=True, correction=0), "var",
+        "not both"),
 
     # ---- shapes and indexing
-    bad("reshape-size", lambda: f32(2, 3).reshape(4, 2), "reshape", r"\(2, 3\).*\(4, 2\)"),
+    bad("reshape-size", lambda: f32(2, 3).reshape(4, 2), "reshape", r"\(4, 2\).*\(2, 3\)"),
     bad("reshape-negative", lambda: f32(2, 3).reshape(-2, 3), "reshape", r"\(-2, 3\)"),
     bad("reshape-two-unknown", lambda: f32(2, 3).reshape(-1, -1), "reshape", r"\(-1, -1\)"),
     bad("reshape-float", lambda: f32(2, 3).reshape(2.0, 3), "reshape", r"2\.0"),
     bad("reshape-zero-unknown", lambda: f32(0, 3).reshape(0, -1), "reshape", r"\(0, -1\)"),
     bad("permute-repeated", lambda: f32(2, 3).permute(0, 0), "permute", r"\(0, 0\)"),
     bad("permute-short", lambda: f32(2, 3).permute(0), "permute", r"\(0,\)"),
-    bad("permute-range", lambda: f32(2, 3).permute(0, 2), "permute", "axis 2"),
-    bad("transpose-range", lambda: f32(2, 3, 4).transpose(0, 5), "transpose", "axis 5"),
-    bad("flatten-range", lambda: f32(2, 3).flatten(3), "flatten", "axis 3"),
+    bad("permute-range", lambda: f32(2, 3).permute(0, 2), "permute", "got 2"),
+    bad("transpose-range", lambda: f32(2, 3, 4).transpose(0, 5), "transpose", "got 5"),
+    bad("flatten-range", lambda: f32(2, 3).flatten(3), "flatten", "got 3"),
     bad("flatten-order", lambda: f32(2, 3, 4).flatten(2, 1), "flatten", "start_dim 2"),
-    bad("flatten-0d", lambda: mdl.tensor(1.0).flatten(1), "flatten", "axis 1"),
+    bad("flatten-0d", lambda: mdl.tensor(1.0).flatten(1), "flatten", "got 1"),
+    bad("squeeze-range", lambda: f32(2, 1).squeeze(2), "squeeze", "got 2"),
+    bad("unsqueeze-range", lambda: f32(2, 1).unsqueeze(4), "unsqueeze", "got 4"),
+    bad("swapaxes-range", lambda: mdl.swapaxes(f32(2, 1), 0, 3), "transpose", "got 3"),
+    bad("t-3d", lambda: mdl.t(f32(2, 1, 2)), "t", "3D"),
     bad("index-float", lambda: f32(3)[1.5], "indexing", "float"),
     bad("index-bool", lambda: f32(3)[True], "indexing", "bool"),
     bad("index-list", lambda: f32(3)[[0, 1]], "indexing", "list"),
-    bad("index-tensor", lambda: f32(3)[i64(1)], "indexing", "Tensor"),
+    bad("index-tensor", lambda: f32(3)[i64(2)], "indexing", "Tensor"),
     bad("index-slice-float", lambda: f32(3)[0.5:2], "indexing", r"slice\(0\.5, 2, None\)"),
     bad("index-step-zero", lambda: f32(3)[::0], "indexing", r"slice\(None, None, 0\)"),
     bad("index-step-negative", lambda: f32(3)[::-1], "indexing", r"slice\(None, None, -1\)"),
@@ -188,7 +205,8 @@ CASES = [
     bad("full-int-nan", lambda: mdl.full(2, float("nan"), dtype=mdl.int64), "full", "nan"),
     bad("full-int-overflow", lambda: mdl.full(2, 2 ** 70, dtype=mdl.int64), "full",
         "1180591620717411303424"),
-    bad("full-float-overflow", lambda: mdl.full(2, 10 ** 400), "full", "too large"),
+    bad("full-float-overflow", lambda: mdl.full(2, 10 ** 400, dtype=mdl.float32), "full",
+        "too large"),
     bad("full-int-requires-grad", lambda: mdl.full(2, 1, dtype=mdl.int64, requires_grad=True),
         "requires_grad", "int64"),
     bad("arange-step-zero", lambda: mdl.arange(0, 5, 0), "arange", "step"),
@@ -208,6 +226,16 @@ CASES = [
     bad("set_rng_state-other-generator",
         lambda: mdl.set_rng_state({"bit_generator": "MT19937"}), "set_rng_state", "PCG64"),
     bad("set_default_device-tpu", lambda: mdl.set_default_device("tpu"), "device", "'tpu'"),
+    bad("device-tpu", lambda: mdl.device("tpu"), "device", "'tpu'"),
+    bad("device-cuda1", lambda: mdl.device("cuda:1"), "device", "'cuda:1'"),
+    bad("set_default_dtype-int", lambda: mdl.set_default_dtype(mdl.int64), "set_default_dtype",
+        "int64"),
+    bad("set_grad_enabled-none", lambda: mdl.set_grad_enabled(None), "set_grad_enabled",
+        "None"),
+    bad("as_tensor-str", lambda: mdl.as_tensor("abc"), "tensor", "<U3"),
+    bad("empty_like-list", lambda: mdl.empty_like([1]), "empty_like", "list"),
+    bad("full_like-str", lambda: mdl.full_like(f32(2), "a"), "full_like", "str"),
+    bad("clone-ndarray", lambda: mdl.clone(np.zeros(2)), "clone", "ndarray"),
 
     # ---- activations, linear
     bad("relu-ndarray", lambda: F.relu(np.zeros(3)), "relu", "ndarray"),
@@ -215,9 +243,7 @@ CASES = [
     bad("tanh-ndarray", lambda: F.tanh(np.zeros(3)), "tanh", "ndarray"),
     bad("linear-int", lambda: F.linear(i64(2, 3), f32(4, 3)), "linear", "int64"),
     bad("linear-bool", lambda: F.linear(b8(2, 3), f32(4, 3)), "linear", "bool"),
-    bad("linear-float16", lambda: F.linear(f16(2, 3), f32(4, 3)), "linear", "float16"),
-    bad("linear-1d", lambda: F.linear(f32(3), f32(4, 3)), "linear", r"\(3,\)"),
-    bad("linear-3d", lambda: F.linear(f32(2, 2, 3), f32(4, 3)), "linear", r"\(2, 2, 3\)"),
+    bad("linear-0d", lambda: F.linear(mdl.tensor(1.0), f32(4, 3)), "linear", r"\(\)"),
     bad("linear-mismatch", lambda: F.linear(f32(2, 3), f32(4, 5)), "linear",
         r"\(2, 3\).*\(4, 5\)"),
     bad("linear-weight-ndarray", lambda: F.linear(f32(2, 3), np.zeros((4, 3))), "linear",
@@ -231,8 +257,6 @@ CASES = [
 
     # ---- convolution
     bad("conv2d-int", lambda: F.conv2d(i64(1, 1, 4, 4), f32(2, 1, 3, 3)), "conv2d", "int64"),
-    bad("conv2d-float16", lambda: F.conv2d(f16(1, 1, 4, 4), f32(2, 1, 3, 3)), "conv2d",
-        "float16"),
     bad("conv2d-3d", lambda: F.conv2d(f32(1, 4, 4), f32(2, 1, 3, 3)), "conv2d",
         r"\(1, 4, 4\)"),
     bad("conv2d-channels", lambda: F.conv2d(f32(1, 2, 4, 4), f32(2, 1, 3, 3)), "conv2d",
@@ -270,7 +294,6 @@ for _op in ("max_pool2d", "avg_pool2d"):
     CASES += [
         bad(f"{_op}-int", lambda p=_pool: p(i64(1, 1, 4, 4), 2), _op, "int64"),
         bad(f"{_op}-bool", lambda p=_pool: p(b8(1, 1, 4, 4), 2), _op, "bool"),
-        bad(f"{_op}-float16", lambda p=_pool: p(f16(1, 1, 4, 4), 2), _op, "float16"),
         bad(f"{_op}-3d", lambda p=_pool: p(f32(1, 4, 4), 2), _op, r"\(1, 4, 4\)"),
         bad(f"{_op}-kernel-too-big", lambda p=_pool: p(f32(1, 1, 4, 4), 5), _op,
             r"kernel \(5, 5\).*\(4, 4\)"),
@@ -287,7 +310,7 @@ for _op in ("max_pool2d", "avg_pool2d"):
         bad(f"{_op}-padding-negative", lambda p=_pool: p(f32(1, 1, 4, 4), 2, 2, -1), _op,
             r"padding.*\(-1, -1\)"),
         bad(f"{_op}-padding-too-big", lambda p=_pool: p(f32(1, 1, 4, 4), 2, 2, 2), _op,
-            r"padding \(2, 2\).*kernel \(2, 2\)"),
+            r"padding \(2, 2\).*kernel_size \(2, 2\)"),
         bad(f"{_op}-empty-batch", lambda p=_pool: p(f32(0, 1, 4, 4), 2), _op,
             r"\(0, 1, 4, 4\)"),
         bad(f"{_op}-empty-channels", lambda p=_pool: p(f32(1, 0, 4, 4), 2), _op,
@@ -296,20 +319,20 @@ for _op in ("max_pool2d", "avg_pool2d"):
     ]
 
 CASES += [
-    bad("global_avg_pool2d-2d", lambda: F.global_avg_pool2d(f32(2, 3)), "global_avg_pool2d",
-        r"\(2, 3\)"),
-    bad("global_avg_pool2d-empty-plane", lambda: F.global_avg_pool2d(f32(1, 2, 0, 3)),
-        "global_avg_pool2d", r"\(1, 2, 0, 3\)"),
-    bad("global_avg_pool2d-int", lambda: F.global_avg_pool2d(i64(1, 1, 2, 2)),
-        "global_avg_pool2d", "int64"),
+    bad("adaptive_avg_pool2d-2d", lambda: F.adaptive_avg_pool2d(f32(2, 3), 1),
+        "adaptive_avg_pool2d", r"\(2, 3\)"),
+    bad("adaptive_avg_pool2d-empty-plane", lambda: F.adaptive_avg_pool2d(f32(1, 2, 0, 3), 1),
+        "adaptive_avg_pool2d", r"\(1, 2, 0, 3\)"),
+    bad("adaptive_avg_pool2d-int", lambda: F.adaptive_avg_pool2d(i64(1, 1, 2, 2), 1),
+        "adaptive_avg_pool2d", "int64"),
+    bad("adaptive_avg_pool2d-size", lambda: F.adaptive_avg_pool2d(f32(1, 1, 2, 2), 0),
+        "adaptive_avg_pool2d", "output_size"),
 
     # ---- batch norm
     bad("batch_norm-int", lambda: F.batch_norm(i64(2, 3), None, None, training=True),
         "batch_norm", "int64"),
-    bad("batch_norm-float16", lambda: F.batch_norm(f16(2, 3), None, None, training=True),
-        "batch_norm", "float16"),
-    bad("batch_norm-3d", lambda: F.batch_norm(f32(2, 3, 4), None, None, training=True),
-        "batch_norm", r"\(2, 3, 4\)"),
+    bad("batch_norm-5d", lambda: F.batch_norm(f32(2, 3, 4, 1, 1), None, None, training=True),
+        "batch_norm", r"\(2, 3, 4, 1, 1\)"),
     bad("batch_norm-1d", lambda: F.batch_norm(f32(3), None, None, training=True),
         "batch_norm", r"\(3,\)"),
     bad("batch_norm-one-sample", lambda: F.batch_norm(f32(1, 3), None, None, training=True),
@@ -350,27 +373,27 @@ CASES += [
 
     # ---- softmax and losses
     bad("log_softmax-int", lambda: F.log_softmax(i64(2, 3)), "log_softmax", "int64"),
-    bad("log_softmax-axis", lambda: F.log_softmax(f32(2, 3), 5), "log_softmax", "axis 5"),
+    bad("log_softmax-axis", lambda: F.log_softmax(f32(2, 3), 5), "log_softmax", "got 5"),
     bad("log_softmax-axis-float", lambda: F.log_softmax(f32(2, 3), 1.0), "log_softmax",
         r"1\.0"),
-    bad("log_softmax-0d", lambda: F.log_softmax(mdl.tensor(1.0)), "log_softmax", r"\(\)"),
+    bad("log_softmax-0d", lambda: F.log_softmax(mdl.tensor(1.0)), "log_softmax", "0-d"),
     bad("softmax-empty-axis", lambda: F.softmax(f32(2, 0)), "softmax", r"\(2, 0\)"),
     bad("softmax-bool", lambda: F.softmax(b8(2, 2)), "softmax", "bool"),
     bad("cross_entropy-label-negative", lambda: F.cross_entropy(f32(2, 3), np.array([0, -1])),
-        "cross_entropy", "label -1.*0, 3"),
+        "cross_entropy", "target -1.*3 classes"),
     bad("cross_entropy-label-K", lambda: F.cross_entropy(f32(2, 3), np.array([0, 3])),
-        "cross_entropy", "label 3.*0, 3"),
+        "cross_entropy", "target 3.*3 classes"),
     bad("cross_entropy-label-huge", lambda: F.cross_entropy(f32(2, 3), np.array([0, 2 ** 40])),
-        "cross_entropy", "label 1099511627776"),
+        "cross_entropy", "target 1099511627776"),
     bad("cross_entropy-label-uint64", lambda: F.cross_entropy(
         f32(2, 3), np.array([0, 2 ** 64 - 1], dtype=np.uint64)),
-        "cross_entropy", "label 18446744073709551615"),
+        "cross_entropy", "uint64"),
     bad("cross_entropy-label-tensor-negative", lambda: F.cross_entropy(
-        f32(2, 3), mdl.tensor([-5, 0])), "cross_entropy", "label -5"),
+        f32(2, 3), mdl.tensor([-5, 0])), "cross_entropy", "target -5"),
     bad("cross_entropy-label-tensor-K", lambda: F.cross_entropy(f32(2, 3), mdl.tensor([0, 3])),
-        "cross_entropy", "label 3"),
+        "cross_entropy", "target 3"),
     bad("cross_entropy-label-list", lambda: F.cross_entropy(f32(2, 3), [0, 7]),
-        "cross_entropy", "label 7"),
+        "cross_entropy", "list"),
     bad("cross_entropy-label-float", lambda: F.cross_entropy(f32(2, 3), np.array([0.0, 1.0])),
         "cross_entropy", "float64"),
     bad("cross_entropy-label-float-tensor", lambda: F.cross_entropy(
@@ -378,12 +401,12 @@ CASES += [
     bad("cross_entropy-label-bool", lambda: F.cross_entropy(f32(2, 3), np.array([True, False])),
         "cross_entropy", "bool"),
     bad("cross_entropy-label-str", lambda: F.cross_entropy(f32(2, 3), "ab"),
-        "cross_entropy", "<U2"),
+        "cross_entropy", "str"),
     bad("cross_entropy-label-none", lambda: F.cross_entropy(f32(2, 3), None),
-        "cross_entropy", "object"),
+        "cross_entropy", "NoneType"),
     bad("cross_entropy-label-2d", lambda: F.cross_entropy(f32(2, 3), np.array([[0], [1]])),
         "cross_entropy", r"\(2, 1\)"),
-    bad("cross_entropy-label-scalar", lambda: F.cross_entropy(f32(2, 3), 1),
+    bad("cross_entropy-label-scalar", lambda: F.cross_entropy(f32(2, 3), mdl.tensor(1)),
         "cross_entropy", r"shape \(\)"),
     bad("cross_entropy-label-count", lambda: F.cross_entropy(f32(2, 3), np.array([0, 1, 2])),
         "cross_entropy", r"\(3,\).*\(2,\)"),
@@ -395,8 +418,6 @@ CASES += [
         "cross_entropy", r"\(3,\)"),
     bad("cross_entropy-int-logits", lambda: F.cross_entropy(i64(2, 3), np.array([0, 1])),
         "cross_entropy", "int64"),
-    bad("cross_entropy-float16", lambda: F.cross_entropy(f16(2, 3), np.array([0, 1])),
-        "cross_entropy", "float16"),
     bad("cross_entropy-reduction", lambda: F.cross_entropy(f32(2, 3), np.array([0, 1]),
                                                            reduction="avg"),
         "cross_entropy", "'avg'"),
@@ -411,29 +432,30 @@ CASES += [
         "float64"),
     bad("mse_loss-reduction", lambda: F.mse_loss(f32(2), f32(2), reduction="x"), "mse_loss",
         "'x'"),
-    bad("mse_loss-empty-mean", lambda: F.mse_loss(f32(0), f32(0)), "mse_loss", r"\(0,\)"),
 
     # ---- dropout, joining
-    bad("dropout-p-one", lambda: F.dropout(f32(3), 1.0), "dropout", r"p.*1\.0"),
+    bad("dropout-p-big", lambda: F.dropout(f32(3), 1.5), "dropout", r"p.*1\.5"),
     bad("dropout-p-negative", lambda: F.dropout(f32(3), -0.1), "dropout", r"-0\.1"),
     bad("dropout-p-nan", lambda: F.dropout(f32(3), float("nan")), "dropout", "nan"),
     bad("dropout-p-str", lambda: F.dropout(f32(3), "a"), "dropout", "'a'"),
     bad("dropout-int", lambda: F.dropout(i64(3)), "dropout", "int64"),
     bad("dropout-generator", lambda: F.dropout(f32(3), generator=5), "dropout", "int"),
-    bad("cat-empty", lambda: F.cat([]), "cat", "non-empty"),
-    bad("cat-tensor", lambda: F.cat(f32(2, 3)), "cat", "Tensor"),
-    bad("cat-ndarray", lambda: F.cat([f32(2), np.zeros(2)]), "cat", "element 1.*ndarray"),
-    bad("cat-shapes", lambda: F.cat([f32(2, 3), f32(2, 4)]), "cat", r"\(2, 3\).*\(2, 4\)"),
-    bad("cat-ranks", lambda: F.cat([f32(2, 3), f32(2)]), "cat", r"\(2, 3\).*\(2,\)"),
-    bad("cat-dtypes", lambda: F.cat([f32(2), i64(2)]), "cat", "int64"),
-    bad("cat-axis", lambda: F.cat([f32(2), f32(2)], 5), "cat", "axis 5"),
-    bad("cat-0d", lambda: F.cat([mdl.tensor(1.0), mdl.tensor(2.0)]), "cat", r"\(\)"),
-    bad("stack-empty", lambda: F.stack([]), "stack", "non-empty"),
-    bad("stack-tensor", lambda: F.stack(f32(2, 3)), "stack", "Tensor"),
-    bad("stack-ints", lambda: F.stack([1, 2]), "stack", "int"),
-    bad("stack-shapes", lambda: F.stack([f32(2), f32(3)]), "stack", r"\(2,\).*\(3,\)"),
-    bad("stack-dtypes", lambda: F.stack([f32(2), f32(2).double()]), "stack", "float64"),
-    bad("stack-axis", lambda: F.stack([f32(2), f32(2)], 9), "stack", "axis 9"),
+    bad("cat-empty", lambda: mdl.cat([]), "cat", "non-empty"),
+    bad("concat-shapes", lambda: mdl.concat([f32(2, 3), f32(2, 4)]), "cat", "sizes"),
+    bad("concatenate-0d", lambda: mdl.concatenate([mdl.tensor(1.0)]), "cat", "zero-dim"),
+    bad("cat-tensor", lambda: mdl.cat(f32(2, 3)), "cat", "Tensor"),
+    bad("cat-ndarray", lambda: mdl.cat([f32(2), np.zeros(2)]), "cat", "element 1.*ndarray"),
+    bad("cat-shapes", lambda: mdl.cat([f32(2, 3), f32(2, 4)]), "cat",
+        r"\(2, 3\).*\(2, 4\)"),
+    bad("cat-ranks", lambda: mdl.cat([f32(2, 3), f32(2)]), "cat", r"\(2, 3\).*\(2,\)"),
+    bad("cat-axis", lambda: mdl.cat([f32(2), f32(2)], 5), "cat", "got 5"),
+    bad("cat-0d", lambda: mdl.cat([mdl.tensor(1.0), mdl.tensor(2.0)]), "cat",
+        "zero-dimensional"),
+    bad("stack-empty", lambda: mdl.stack([]), "stack", "non-empty"),
+    bad("stack-tensor", lambda: mdl.stack(f32(2, 3)), "stack", "Tensor"),
+    bad("stack-ints", lambda: mdl.stack([1, 2]), "stack", "int"),
+    bad("stack-shapes", lambda: mdl.stack([f32(2), f32(3)]), "stack", r"\(2,\).*\(3,\)"),
+    bad("stack-axis", lambda: mdl.stack([f32(2), f32(2)], 9), "stack", "got 9"),
 
     # ---- layers: construction
     bad("Linear-zero", lambda: nn.Linear(0, 2), "Linear", "in_features.*0"),
@@ -442,6 +464,7 @@ CASES += [
     bad("Linear-bool", lambda: nn.Linear(True, 2), "Linear", "True"),
     bad("Linear-int-dtype", lambda: nn.Linear(2, 2, dtype=mdl.int64), "Linear", "int64"),
     bad("Linear-float16", lambda: nn.Linear(2, 2, dtype=np.float16), "Linear", "float16"),
+    bad("Linear-forward-0d", lambda: nn.Linear(1, 2)(mdl.tensor(1.0)), "linear", r"\(\)"),
     bad("Conv2d-channels", lambda: nn.Conv2d(0, 2, 3), "Conv2d", "in_channels.*0"),
     bad("Conv2d-kernel-zero", lambda: nn.Conv2d(1, 2, 0), "Conv2d", r"kernel_size.*\(0, 0\)"),
     bad("Conv2d-stride-zero", lambda: nn.Conv2d(1, 2, 3, stride=0), "Conv2d",
@@ -470,7 +493,8 @@ CASES += [
     bad("AvgPool2d-kernel-float", lambda: nn.AvgPool2d(2.0), "AvgPool2d", r"2\.0"),
     bad("AvgPool2d-stride-negative", lambda: nn.AvgPool2d(2, -2), "AvgPool2d",
         r"\(-2, -2\)"),
-    bad("AdaptiveAvgPool2d-size", lambda: nn.AdaptiveAvgPool2d(2), "AdaptiveAvgPool2d", "2"),
+    bad("AdaptiveAvgPool2d-size", lambda: nn.AdaptiveAvgPool2d(0), "AdaptiveAvgPool2d",
+        "output_size"),
     bad("AdaptiveAvgPool2d-bool", lambda: nn.AdaptiveAvgPool2d(True), "AdaptiveAvgPool2d",
         "True"),
     bad("Dropout-p", lambda: nn.Dropout(1.5), "Dropout", r"1\.5"),
@@ -508,14 +532,15 @@ CASES += [
     bad("AvgPool2d-forward-3d", lambda: nn.AvgPool2d(2)(f32(1, 4, 4)), "avg_pool2d",
         r"\(1, 4, 4\)"),
     bad("GlobalAvgPool2d-forward-2d", lambda: nn.GlobalAvgPool2d()(f32(2, 2)),
-        "global_avg_pool2d", r"\(2, 2\)"),
+        "adaptive_avg_pool2d", r"\(2, 2\)"),
     bad("AdaptiveAvgPool2d-forward-2d", lambda: nn.AdaptiveAvgPool2d(1)(f32(2, 2)),
-        "global_avg_pool2d", r"\(2, 2\)"),
-    bad("ReLU-forward-int", lambda: nn.ReLU()(i64(3)), "relu", "int64"),
+        "adaptive_avg_pool2d", r"\(2, 2\)"),
+    bad("ReLU-forward-bool", lambda: nn.ReLU()(b8(3)), "relu", "bool"),
+    bad("ReLU-inplace-str", lambda: nn.ReLU(inplace="yes"), "ReLU", "'yes'"),
     bad("Tanh-forward-ndarray", lambda: nn.Tanh()(np.zeros(2)), "tanh", "ndarray"),
     bad("Sigmoid-forward-list", lambda: nn.Sigmoid()([1.0]), "sigmoid", "list"),
     bad("Dropout-forward-int", lambda: nn.Dropout()(i64(3)), "dropout", "int64"),
-    bad("Flatten-forward-1d", lambda: nn.Flatten()(f32(3)), "flatten", "axis 1"),
+    bad("Flatten-forward-1d", lambda: nn.Flatten()(f32(3)), "flatten", "got 1"),
     bad("Flatten-forward-ndarray", lambda: nn.Flatten()(np.zeros((2, 2))), "Flatten",
         "ndarray"),
     bad("Sequential-forward-mismatch", lambda: nn.Sequential(nn.Linear(3, 4),
@@ -531,33 +556,40 @@ CASES += [
         {"weight": None, "bias": np.zeros(2)}), "load_state_dict", "weight.*NoneType"),
     bad("load_state_dict-int", lambda: nn.Linear(2, 2).load_state_dict(5), "load_state_dict",
         "int"),
-    bad("to_dtype-int", lambda: nn.Linear(2, 2).to_dtype(mdl.int64), "to_dtype", "int64"),
-    bad("to_dtype-name", lambda: nn.Linear(2, 2).to_dtype("foo"), "to_dtype", "'foo'"),
+    bad("Module-to-int", lambda: nn.Linear(2, 2).to(mdl.int64), "Module.to", "int64"),
+    bad("Module-to-name", lambda: nn.Linear(2, 2).to(dtype="foo"), "Module.to", "'foo'"),
     bad("Module-to-device", lambda: nn.Linear(2, 2).to("tpu"), "device", "'tpu'"),
 
     # ---- initialisers (minidl.nn.init)
     bad("uniform_-int", lambda: nn.init.uniform_(i64(3)), "uniform_", "int64"),
     bad("uniform_-ndarray", lambda: nn.init.uniform_(np.zeros(3)), "uniform_", "ndarray"),
-    bad("uniform_-bounds", lambda: nn.init.uniform_(f32(3), 1, 0), "uniform_", "high.*0"),
+    bad("uniform_-bounds", lambda: nn.init.uniform_(f32(3), 1, 0), "uniform_", "to.*0"),
     bad("uniform_-generator", lambda: nn.init.uniform_(f32(3), generator=5), "uniform_", "int"),
     bad("normal_-std-negative", lambda: nn.init.normal_(f32(3), std=-1), "normal_",
         "std.*-1"),
     bad("normal_-std-str", lambda: nn.init.normal_(f32(3), std="a"), "normal_", "'a'"),
     bad("normal_-mean-nan", lambda: nn.init.normal_(f32(3), float("nan")), "normal_",
         "mean.*nan"),
-    bad("constant_-str", lambda: nn.init.constant_(f32(3), "a"), "constant_", "'a'"),
-    bad("constant_-int-fraction", lambda: nn.init.constant_(i64(3), 1.5), "constant_",
-        r"1\.5.*int64"),
+    bad("constant_-str", lambda: nn.init.constant_(f32(3), "a"), "fill_", "'a'"),
+    bad("constant_-int-nan", lambda: nn.init.constant_(i64(3), float("nan")), "fill_",
+        "nan.*int64"),
     bad("zeros_-ndarray", lambda: nn.init.zeros_(np.zeros(3)), "zeros_", "ndarray"),
     bad("ones_-list", lambda: nn.init.ones_([1.0]), "ones_", "list"),
-    bad("fan_in-1d", lambda: nn.init.fan_in(f32(3)), "fan_in", r"\(3,\)"),
-    bad("kaiming_normal_-1d", lambda: nn.init.kaiming_normal_(f32(3)), "fan_in", r"\(3,\)"),
+    bad("kaiming_normal_-1d", lambda: nn.init.kaiming_normal_(f32(3)), "Fan in",
+        r"\(3,\)"),
     bad("kaiming_normal_-no-inputs", lambda: nn.init.kaiming_normal_(f32(3, 0)),
-        "kaiming_normal_", r"\(3, 0\)"),
-    bad("xavier_uniform_-no-outputs", lambda: nn.init.xavier_uniform_(f32(0, 3)),
-        "xavier_uniform_", r"\(0, 3\)"),
-    bad("default_uniform_-fan", lambda: nn.init.default_uniform_(f32(3), -1),
-        "default_uniform_", "fan.*-1"),
+        "init", r"\(3, 0\)"),
+    bad("kaiming_normal_-mode", lambda: nn.init.kaiming_normal_(f32(3, 2), mode="x"),
+        "init", "mode.*'x'"),
+    bad("kaiming_uniform_-1d", lambda: nn.init.kaiming_uniform_(f32(3)), "Fan in",
+        r"\(3,\)"),
+    bad("xavier_uniform_-no-fans", lambda: nn.init.xavier_uniform_(f32(0, 0)),
+        "xavier_uniform_", r"\(0, 0\)"),
+    bad("xavier_normal_-1d", lambda: nn.init.xavier_normal_(f32(3)), "Fan in", r"\(3,\)"),
+    bad("calculate_gain-name", lambda: nn.init.calculate_gain("foo"), "calculate_gain",
+        "'foo'"),
+    bad("bias_uniform_-1d", lambda: nn.init.bias_uniform_(f32(3), f32(3)), "Fan in",
+        r"\(3,\)"),
 ]
 
 for _opt in (optim.SGD, optim.Adam, optim.Adagrad):
@@ -719,7 +751,7 @@ def test_every_public_name_is_swept():
         [n for n in mdl.__all__ if callable(getattr(mdl, n)) and n[0].islower()
          and n not in ("no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
                        "get_default_device", "get_rng_state", "set_rng_state", "gradcheck",
-                       "profile")]
+                       "profile", "inference_mode", "get_default_dtype")]
         + [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))
            and getattr(getattr(F, n), "__module__", "") == F.__name__]
         # Identity accepts anything and returns it unchanged
@@ -783,9 +815,9 @@ LABELS = np.array([3, 0, 5, 1, 5, 2])
 LAYOUT_OPS = {
     "exp": (lambda t: t.exp(), np.exp),
     "sum-axis": (lambda t: t.sum(axis=(1, 3)), lambda a: a.sum(axis=(1, 3))),
-    "max-axis": (lambda t: t.max(axis=2), lambda a: a.max(axis=2)),
+    "max-axis": (lambda t: t.max(axis=2).values, lambda a: a.max(axis=2)),
     "add-broadcast": (lambda t: t + t[:, :1], lambda a: a + a[:, :1]),
-    "matmul": (lambda t: t @ t.transpose(0, 1, 3, 2),
+    "matmul": (lambda t: t @ t.transpose(2, 3),
                lambda a: a.astype(np.float64) @ a.transpose(0, 1, 3, 2)),
     "getitem": (lambda t: t[1:, ..., None, ::2], lambda a: a[1:, ..., None, ::2]),
     "relu": (F.relu, lambda a: np.maximum(a, 0)),
@@ -833,17 +865,33 @@ def test_non_contiguous_gradients_through_kernels(layout):
     labels = np.arange(x.shape[0]) % 2
 
     def fn(x, w):
-        y = F.relu(F.conv2d(x.transpose(0, 1, 3, 2), w, padding=1)).transpose(0, 1, 3, 2)
+        y = F.relu(F.conv2d(x.transpose(2, 3), w, padding=1)).transpose(2, 3)
         y = F.max_pool2d(y, 2, 1) + F.avg_pool2d(y, 2, 1)
-        y = F.batch_norm(y.transpose(0, 1, 3, 2), None, None, training=True)
+        y = F.batch_norm(y.transpose(2, 3), None, None, training=True)
         return F.cross_entropy(y.mean(axis=(2, 3)), labels)
 
     assert mdl.gradcheck(fn, x, w)
 
 
 RIGHT = {
-    # dtypes: integers and bools follow NumPy's promotion
+    # dtypes: integers and bools follow PyTorch's promotion
     "exp-int": (lambda: i64(3).exp(), np.exp(np.arange(3))),
+    "relu-int": (lambda: i64(3).relu(), np.arange(3)),
+    "ReLU-forward-int": (lambda: nn.ReLU()(i64(3) - 1), np.array([0, 0, 1])),
+    "mean-empty": (lambda: f32(0, 3).mean(), np.array(np.nan)),
+    "var-empty": (lambda: f32(0, 3).var(), np.array(np.nan)),
+    "mse_loss-empty-mean": (lambda: F.mse_loss(f32(0), f32(0)), np.array(np.nan)),
+    "linear-1d": (lambda: F.linear(mdl.ones(3), mdl.ones(4, 3)), np.full(4, 3.0)),
+    "linear-3d": (lambda: F.linear(mdl.ones(2, 2, 3), mdl.ones(4, 3)), np.full((2, 2, 4), 3.0)),
+    "batch_norm-3d": (lambda: F.batch_norm(f32(2, 3, 4), None, None, training=True),
+                      batch_norm_ref(f32(2, 3, 4).numpy(), (0, 2))),
+    "dropout-p-one": (lambda: F.dropout(f32(3), 1.0), np.zeros(3)),
+    "constant_-int-fraction": (lambda: nn.init.constant_(i64(3), 1.7), np.ones(3)),
+    "xavier_uniform_-no-outputs": (lambda: nn.init.xavier_uniform_(f32(0, 3)),
+                                   np.zeros((0, 3))),
+    "cat-dtypes": (lambda: mdl.cat([f32(2), i64(2)]), np.array([-1, 1 / 7 - 1, 0, 1])),
+    "stack-dtypes": (lambda: mdl.stack([f32(2), f32(2).double()]),
+                     np.stack([np.arange(2) / 7 - 1] * 2)),
     "sigmoid-int": (lambda: F.sigmoid(i64(3)), 1 / (1 + np.exp(-np.arange(3.0)))),
     "sigmoid-bool": (lambda: b8(2).sigmoid(), 1 / (1 + np.exp(-np.array([1.0, 0.0])))),
     "tanh-int": (lambda: F.tanh(i64(3)), np.tanh(np.arange(3))),
@@ -851,30 +899,29 @@ RIGHT = {
     "neg-int": (lambda: -i64(3), -np.arange(3)),
     "add-int-float": (lambda: i64(3) + 0.5, np.arange(3) + 0.5),
     "add-int-float-array": (lambda: i64(3) + np.full(3, 0.5), np.arange(3) + 0.5),
-    "mul-int-float-list": (lambda: i64(3) * [0.5, 0.5, 0.5], np.arange(3) * 0.5),
-    "add-bool-int-list": (lambda: b8(2) + [1, 2], np.array([2, 2])),
+    "mul-int-float-array": (lambda: i64(3) * np.full(3, 0.5), np.arange(3) * 0.5),
+    "add-bool-int": (lambda: b8(2) + 1, np.array([2, 1])),
     "add-float-double-array": (lambda: f32(2) + np.ones(2), np.arange(2) / 7),
     "pow-int": (lambda: i64(3) ** 2, np.arange(3) ** 2),
     "pow-float-negative": (lambda: f32(3) ** -1, (np.arange(3, dtype=np.float32) / 7 - 1)
                            ** -1),
-    "exp-float16": (lambda: f16(2).exp(), np.exp(np.ones(2, np.float16))),
     "argmax-int": (lambda: mdl.tensor([1, 5, 2]).argmax(), np.array(1)),
     "clip-min-above-max": (lambda: f32(3).clip(1, 0), np.clip(np.arange(3) / 7 - 1, 1, 0)),
     # empty tensors
     "sum-empty": (lambda: f32(0, 3).sum(), np.array(0.0)),
     "sum-empty-axis": (lambda: f32(0, 3).sum(0), np.zeros(3)),
     "mean-empty-kept-axis": (lambda: f32(0, 3).mean(1), np.zeros(0)),
-    "max-empty-kept-axis": (lambda: f32(0, 3).max(1), np.zeros(0)),
+    "max-empty-kept-axis": (lambda: f32(0, 3).max(1).values, np.zeros(0)),
     "relu-empty": (lambda: F.relu(f32(0, 3)), np.zeros((0, 3))),
     "linear-empty-batch": (lambda: F.linear(f32(0, 3), f32(4, 3)), np.zeros((0, 4))),
     "log_softmax-empty-batch": (lambda: F.log_softmax(f32(0, 3)), np.zeros((0, 3))),
     "mse_loss-empty-sum": (lambda: F.mse_loss(f32(0), f32(0), reduction="sum"), np.array(0.0)),
-    "cat-empty-part": (lambda: F.cat([f32(0, 3), f32(2, 3)]), np.arange(6).reshape(2, 3) / 7
+    "cat-empty-part": (lambda: mdl.cat([f32(0, 3), f32(2, 3)]), np.arange(6).reshape(2, 3) / 7
                        - 1),
     "reshape-empty": (lambda: f32(0, 3).reshape(3, 0), np.zeros((3, 0))),
     "getitem-empty-slice": (lambda: f32(3)[2:1], np.zeros(0)),
     "zeros-empty": (lambda: mdl.zeros(0, 2), np.zeros((0, 2))),
-    "arange-empty": (lambda: mdl.arange(5, 0), np.zeros(0)),
+    "arange-empty": (lambda: mdl.arange(5, 5), np.zeros(0)),
     "conv2d-no-input-channels": (lambda: F.conv2d(f32(1, 0, 3, 3), f32(2, 0, 2, 2), f32(2)),
                                  np.broadcast_to((np.arange(2) / 7 - 1)[None, :, None, None],
                                                  (1, 2, 2, 2))),
@@ -920,9 +967,10 @@ def test_odd_but_valid_input_gives_the_right_answer(case):
                                rtol=1e-3, atol=1e-6)
 
 
-def test_sigmoid_of_integers_promotes_like_exp():
-    assert F.sigmoid(i64(2)).dtype == i64(2).exp().dtype == np.float64
-    assert b8(2).sigmoid().dtype == b8(2).exp().dtype
+def test_floating_functions_of_integers_give_the_default_float():
+    assert F.sigmoid(i64(2)).dtype == i64(2).exp().dtype == mdl.float32
+    assert b8(2).sigmoid().dtype == b8(2).exp().dtype == mdl.float32
+    assert (i64(2) / 2).dtype == mdl.float32
 
 
 def test_failed_batch_norm_step_leaves_the_layer_unchanged():
@@ -1002,7 +1050,7 @@ def test_cross_entropy_labels_are_checked_before_the_kernel(monkeypatch):
     monkeypatch.setattr(cpu_backend.kernels, "softmax_cross_entropy_forward",
                         lambda *a: calls.append(a) or real(*a))
     for labels in (np.array([0, 4]), np.array([-1, 0]), mdl.tensor([0, 9])):
-        with pytest.raises(ValueError, match="cross_entropy: label"):
+        with pytest.raises(IndexError, match="cross_entropy: target"):
             F.cross_entropy(mdl.zeros(2, 4), labels)
     assert calls == []
     F.cross_entropy(mdl.zeros(2, 4), np.array([0, 3]))
@@ -1024,7 +1072,7 @@ def test_sweep_runs_in_a_separate_process_without_crashing(tmp_path):
         "for call in bad:\n"
         "    try:\n"
         "        call()\n"
-        "    except (ValueError, TypeError):\n"
+        "    except (ValueError, TypeError, RuntimeError, IndexError):\n"
         "        continue\n"
         "    raise SystemExit('accepted bad input')\n"
         "print('ok')\n")

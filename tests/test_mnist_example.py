@@ -12,8 +12,8 @@ import pytest
 import minidl as mdl
 from minidl import checkpoint, nn, optim
 from minidl.data import ArrayDataset, DataLoader
-from minidl.recorder import ActivationRecorder
 from minidl.training import evaluate, train
+from recorder import ActivationRecorder  # examples/recorder.py (see conftest)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mnist_bn.py"
 
@@ -55,7 +55,7 @@ def test_smoke_run_writes_everything_and_bn_wins(tmp_path):
 
 
 def test_plots_are_skipped_without_matplotlib(tmp_path, monkeypatch, capsys):
-    from minidl import plotting
+    import plotting
 
     monkeypatch.setattr(plotting, "_pyplot", lambda: None)
     assert plotting.plot_accuracy({"a": [{"step": 1, "test_accuracy": 0.5}]},

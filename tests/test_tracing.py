@@ -8,7 +8,7 @@ import pytest
 
 import minidl as mdl
 from minidl import autograd
-from minidl.tracing import Trace, trace
+from minidl.tools.tracing import Trace, trace
 
 
 def t64(values, device="cpu", name=None):
@@ -17,8 +17,8 @@ def t64(values, device="cpu", name=None):
     return tensor
 
 
-def test_trace_is_exported_from_autograd():
-    assert isinstance(mdl.autograd.trace(), Trace)
+def test_trace_is_exported_from_tools():
+    assert isinstance(mdl.tools.trace(), Trace)
 
 
 def test_steps_follow_reverse_topological_order_with_shapes_and_norms(device):
@@ -26,7 +26,7 @@ def test_steps_follow_reverse_topological_order_with_shapes_and_norms(device):
     w = t64([0.5, -1.0, 2.0], device)
     loss = (x * w).tanh().sum()
     out = io.StringIO()
-    with mdl.autograd.trace(file=out) as steps:
+    with mdl.tools.trace(file=out) as steps:
         loss.backward()
 
     assert [s.op for s in steps.steps] == ["Sum", "Tanh", "Mul"]
@@ -68,17 +68,17 @@ def test_prints_to_stdout_by_default(capsys):
     assert "step 1: Sum" in printed and "step 2: Mul" in printed
 
 
-def test_nesting_chains_and_restores_the_observer():
-    assert autograd._backward_observer is None
+def test_nesting_registers_and_removes_observers():
+    assert not autograd._observers
     x = t64([1.0, 2.0])
     sink = io.StringIO()
     with trace(sink) as outer:
-        outer_observer = autograd._backward_observer
+        assert autograd._observers == [outer]
         with trace(sink) as inner:
             (x * 3.0).sum().backward()
-        assert autograd._backward_observer is outer_observer
+        assert autograd._observers == [outer]
         (x * 2.0).sum().backward()
-    assert autograd._backward_observer is None
+    assert not autograd._observers
     assert [s.op for s in inner.steps] == ["Sum", "Mul"]
     # the outer trace saw the inner backward too, then its own
     assert [s.op for s in outer.steps] == ["Sum", "Mul", "Sum", "Mul"]
@@ -90,7 +90,7 @@ def test_observer_restored_after_an_error():
         with trace(io.StringIO()):
             (x * x).sum().backward()
             raise ZeroDivisionError
-    assert autograd._backward_observer is None
+    assert not autograd._observers
 
 
 def test_reentering_one_trace_and_bad_file_are_errors():

@@ -6,6 +6,7 @@ import numpy as np
 import minidl as mdl
 import minidl.functional as F
 from minidl import nn, optim
+from helpers import t32
 
 
 def fit(model, x, y, steps, lr):
@@ -23,7 +24,7 @@ def fit(model, x, y, steps, lr):
 def test_tiny_mlp_with_batch_norm_learns(device):
     mdl.manual_seed(0)
     rng = np.random.default_rng(0)
-    x = mdl.tensor(rng.standard_normal((32, 10)), device=device)
+    x = t32(rng.standard_normal((32, 10)), device)
     y = mdl.tensor(rng.integers(0, 3, 32), device=device)
     model = nn.Sequential(nn.Linear(10, 16, bias=False), nn.BatchNorm1d(16), nn.Sigmoid(),
                           nn.Linear(16, 3)).to(device)
@@ -34,7 +35,7 @@ def test_tiny_mlp_with_batch_norm_learns(device):
 def test_tiny_conv_net_learns(device):
     mdl.manual_seed(0)
     rng = np.random.default_rng(0)
-    x = mdl.tensor(rng.standard_normal((16, 1, 8, 8)), device=device)
+    x = t32(rng.standard_normal((16, 1, 8, 8)), device)
     y = mdl.tensor(rng.integers(0, 3, 16), device=device)
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),

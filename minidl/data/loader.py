@@ -20,6 +20,8 @@ import numbers
 
 import numpy as np
 
+from ..api.creation import from_numpy
+from ..backend import normalize_device
 from .datasets import ArrayDataset
 
 __all__ = ["DataLoader", "cycle"]
@@ -89,8 +91,6 @@ class DataLoader:
             raise ValueError(f"DataLoader: seed must be None or an int >= 0, got {seed!r}")
 
         if device is not None:
-            from ..backend import normalize_device  # lazy: minidl.data needs only numpy
-
             try:
                 device = normalize_device(device)
             except (TypeError, ValueError) as exc:
@@ -171,12 +171,10 @@ class DataLoader:
         self._in_epoch = False
 
     def _to_tensor(self, array: np.ndarray):
-        import minidl  # lazy: minidl imports minidl.data, not the other way round
-
         if array.dtype.kind not in "biuf":
             raise TypeError(f"DataLoader: {type(self.dataset).__name__} gave a batch of dtype "
                             f"{array.dtype}; only numbers and booleans become tensors")
-        tensor = minidl.from_numpy(np.ascontiguousarray(array))
+        tensor = from_numpy(np.ascontiguousarray(array))
         return tensor if self.device is None else tensor.to(self.device)
 
     def __iter__(self):

@@ -1,30 +1,39 @@
 """Containers and plumbing layers: Sequential, Flatten, Identity."""
 
-import numpy as np
+from collections import OrderedDict
 
-from .. import functional as F
+from .. import _checks
+from ..api import shape
 from .module import Module
 
 
 class Sequential(Module):
-    """Apply child modules in order; children are named "0", "1", ..."""
+    """Child modules applied in order. Children are named "0", "1", ... or by
+    the keys of an OrderedDict: ``Sequential(OrderedDict(fc=Linear(2, 3)))``."""
 
     def __init__(self, *modules):
         super().__init__()
-        for index, module in enumerate(modules):
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: element {index} is a {type(module).__name__}, "
+                raise TypeError(f"Sequential: element {name} is a {type(module).__name__}, "
                                 "not a Module")
-            self.add_module(str(index), module)
+            self.add_module(name, module)
 
-    def forward(self, x):
+    def forward(self, input):
         for module in self._modules.values():
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
     def __getitem__(self, index):
         modules = list(self._modules.values())
-        if isinstance(index, (int, np.integer)) and not -len(modules) <= index < len(modules):
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        index = _checks.integer("Sequential", "index", index)
+        if not -len(modules) <= index < len(modules):
             raise IndexError(f"Sequential: index {index} is out of range for "
                              f"{len(modules)} modules")
         return modules[index]
@@ -35,23 +44,43 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def append(self, module):
+        """Add ``module`` at the end; returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got "
+                            f"{type(module).__name__}")
+        self.add_module(str(len(self)), module)
+        return self
+
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+    """Dimensions start_dim..end_dim merged: (N, d1, d2, ...) -> (N, d1 * d2 * ...)
+    with the defaults.
+
+    Args:
+        start_dim: first dimension to merge. Default: 1.
+        end_dim: last dimension to merge. Default: -1.
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = _checks.integer("Flatten", "start_dim", start_dim)
+        self.end_dim = _checks.integer("Flatten", "end_dim", end_dim)
 
-    def forward(self, x):
-        F._require_tensor("Flatten", x)
-        return x.flatten(self.start_dim, self.end_dim)
+    def forward(self, input):
+        _checks.tensor("Flatten", input)
+        return shape.flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):
-    def forward(self, x):
-        return x
+    """Returns its input unchanged (arguments to the constructor are ignored,
+    as in PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

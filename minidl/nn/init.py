@@ -1,102 +1,126 @@
-"""Parameter initialisers, in place, drawing from the global generator.
+"""Parameter initialisers (``nn.init``), in place and outside the graph, with
+PyTorch's names, defaults and formulas, drawing from the global generator
+unless one is given.
 
-The defaults of Linear and Conv2d match PyTorch's: weights and biases uniform
-in +-1/sqrt(fan_in) (kaiming_uniform with a = sqrt(5) works out to that)."""
+Linear and Conv2d initialise as PyTorch does: weights with
+``kaiming_uniform_(w, a=sqrt(5))`` (uniform in +-1/sqrt(fan_in)) and biases
+uniform in +-1/sqrt(fan_in).
+"""
 
 import math
-import numbers
 
-import numpy as np
-
-from .. import functional as F
-from .. import random as _random
-from ..backend import get_backend
+from .. import _checks
+from ..autograd import no_grad
 
 
-def _fill_(tensor, array):
-    backend = get_backend(tensor.device)
-    backend.copy_(tensor.data, array)
-    return tensor
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity, as PyTorch's table."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+              "conv_transpose2d", "conv_transpose3d", "sigmoid")
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else _checks.real("calculate_gain", "param", param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def fan_in(tensor):
-    """Inputs feeding one output unit: in_features, or C * kh * kw."""
-    F._require_tensor("fan_in", tensor, "tensor")
+def _calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight: (in_features, out_features), or for a
+    convolution (C * kh * kw, out_channels * kh * kw)."""
+    _checks.tensor("fan", tensor, "tensor")
     if tensor.ndim < 2:
-        raise ValueError(f"fan_in: needs a weight with at least 2 dimensions, got {tensor.shape}")
+        raise ValueError(f"Fan in and fan out can not be computed for tensor with fewer than "
+                         f"2 dimensions (shape {tensor.shape})")
     receptive = 1
     for n in tensor.shape[2:]:
         receptive *= n
-    return tensor.shape[1] * receptive
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _nonzero_fans(op, tensor, *fans):
-    if min(fans) <= 0:
-        raise ValueError(f"{op}: a weight of shape {tensor.shape} has no inputs or outputs "
-                         "to scale by")
+def _fan(tensor, mode):
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan = fan_in if _checks.one_of("init", "mode", mode, ("fan_in", "fan_out")) == "fan_in" \
+        else fan_out
+    if fan <= 0:
+        raise ValueError(f"init: a weight of shape {tensor.shape} has no inputs or outputs to "
+                         "scale by")
+    return fan
 
 
-def uniform_(tensor, low=0.0, high=1.0, generator=None):
-    F._require_float("uniform_", tensor, "tensor")
-    low = F._real("uniform_", "low", low)
-    high = F._real("uniform_", "high", high, low)
-    backend = get_backend(tensor.device)
-    rng = _random.resolve_generator("uniform_", generator)
-    sample = backend.random_uniform(tensor.shape, tensor.dtype, rng)
-    return _fill_(tensor, backend.add(backend.mul(sample, high - low), low))
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill ``tensor`` with samples of U(a, b)."""
+    _checks.float_tensor("uniform_", tensor, "tensor")
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    F._require_float("normal_", tensor, "tensor")
-    mean = F._real("normal_", "mean", mean)
-    std = F._real("normal_", "std", std, 0)
-    backend = get_backend(tensor.device)
-    rng = _random.resolve_generator("normal_", generator)
-    sample = backend.random_normal(tensor.shape, tensor.dtype, rng)
-    return _fill_(tensor, backend.add(backend.mul(sample, std), mean))
+    """Fill ``tensor`` with samples of N(mean, std^2)."""
+    _checks.float_tensor("normal_", tensor, "tensor")
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
-def constant_(tensor, value):
-    F._require_tensor("constant_", tensor, "tensor")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"constant_: value must be a number, got {value!r}")
-    if tensor.dtype.kind in "iu" and not (math.isfinite(value) and float(value).is_integer()):
-        raise ValueError(f"constant_: value {value!r} cannot be stored exactly as "
-                         f"{tensor.dtype}")
-    backend = get_backend(tensor.device)
-    return _fill_(tensor, backend.full(tensor.shape, value, tensor.dtype))
+def constant_(tensor, val):
+    """Fill ``tensor`` with ``val``."""
+    _checks.tensor("constant_", tensor, "tensor")
+    with no_grad():
+        return tensor.fill_(val)
 
 
 def zeros_(tensor):
-    F._require_tensor("zeros_", tensor, "tensor")
-    return constant_(tensor, 0.0)
+    """Fill ``tensor`` with zeros."""
+    _checks.tensor("zeros_", tensor, "tensor")
+    return constant_(tensor, 0)
 
 
 def ones_(tensor):
-    F._require_tensor("ones_", tensor, "tensor")
-    return constant_(tensor, 1.0)
+    """Fill ``tensor`` with ones."""
+    _checks.tensor("ones_", tensor, "tensor")
+    return constant_(tensor, 1)
 
 
-def default_uniform_(tensor, fan, generator=None):
-    """Uniform in +-1/sqrt(fan): PyTorch's default for Linear and Conv2d."""
-    fan = F._real("default_uniform_", "fan", fan, 0)
-    bound = 1.0 / math.sqrt(fan) if fan > 0 else 0.0
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if fan_in + fan_out <= 0:
+        raise ValueError(f"xavier_uniform_: a weight of shape {tensor.shape} has no fans")
+    bound = gain * math.sqrt(6.0 / float(fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, nonlinearity="relu", generator=None):
-    gain = math.sqrt(2.0) if nonlinearity == "relu" else 1.0
-    fan = fan_in(tensor)
-    _nonzero_fans("kaiming_normal_", tensor, fan)
-    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if fan_in + fan_out <= 0:
+        raise ValueError(f"xavier_normal_: a weight of shape {tensor.shape} has no fans")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def xavier_uniform_(tensor, generator=None):
-    fan = fan_in(tensor)
-    receptive = 1
-    for n in tensor.shape[2:]:
-        receptive *= n
-    fan_out = tensor.shape[0] * receptive
-    _nonzero_fans("xavier_uniform_", tensor, fan, fan_out)
-    bound = math.sqrt(6.0 / (fan + fan_out))
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al.), gain from
+    ``calculate_gain(nonlinearity, a)``."""
+    gain = calculate_gain(nonlinearity, a)
+    bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """N(0, std^2) with std = gain / sqrt(fan) (He et al.)."""
+    gain = calculate_gain(nonlinearity, a)
+    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)), generator)
+
+
+def bias_uniform_(bias, weight, generator=None):
+    """PyTorch's default bias of Linear and Conv: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    with the fan of ``weight``."""
+    fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    return uniform_(bias, -bound, bound, generator)

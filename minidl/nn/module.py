@@ -10,8 +10,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import functional as F
-from ..backend import get_backend, normalize_device
+from .. import _checks
+from ..api import conversion, creation
+from ..autograd import no_grad
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -186,36 +187,51 @@ class Module:
         return self
 
     # ---- devices and state --------------------------------------------------
-    def to(self, device):
-        """Move every parameter and buffer to ``device`` in place (the same
-        Parameter objects, so optimizers built earlier stay valid)."""
-        device = normalize_device(device)
-        target = get_backend(device)
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.device != device:
-                host = get_backend(tensor.device).to_numpy(tensor.data)
-                tensor.data = target.from_numpy(np.array(host))
-                tensor.device = device
+    def _apply_to_tensors(self, convert):
+        """Replace the storage of every parameter and buffer (and gradient) by
+        ``convert(tensor)``, in place: the same Parameter objects stay, so
+        optimizers built earlier remain valid."""
+        with no_grad():
+            for tensor in list(self.parameters()) + list(self.buffers()):
+                tensor.data = convert(tensor.detach())
                 if tensor.grad is not None:
-                    tensor.grad = tensor.grad.to(device).detach()
+                    tensor.grad = convert(tensor.grad.detach())
         return self
 
-    def to_dtype(self, dtype):
-        """Convert floating point parameters and buffers to ``dtype`` in place."""
-        dtype = F._float_dtype("to_dtype", dtype)
-        if dtype is None:
-            raise TypeError("to_dtype: dtype must be float32 or float64, got None")
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                tensor.data = get_backend(tensor.device).astype(tensor.data, np.dtype(dtype))
-                tensor.grad = None
-        return self
+    def to(self, *args, **kwargs):
+        """Move (``to("cuda")``) and/or convert (``to(minidl.float64)``) every
+        parameter and buffer in place; only floating point ones change dtype,
+        as in PyTorch. Returns the module."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str):
+                device = arg
+            elif arg is not None:
+                dtype = arg
+        if dtype is not None:
+            dtype = _checks.float_dtype("Module.to", dtype)
+
+        def convert(t):
+            target = dtype if dtype is not None and t.dtype.kind == "f" else None
+            return conversion.to(t, device=device, dtype=target)
+        return self._apply_to_tensors(convert)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda")
 
     def double(self):
-        return self.to_dtype(np.float64)
+        """Floating point parameters and buffers as float64."""
+        return self.to(dtype=np.float64)
 
     def float(self):
-        return self.to_dtype(np.float32)
+        """Floating point parameters and buffers as float32."""
+        return self.to(dtype=np.float32)
 
     def state_dict(self):
         """Ordered name -> Tensor with PyTorch's key names (detached views)."""
@@ -251,10 +267,10 @@ class Module:
                 raise ValueError(f"load_state_dict: {name} has shape {tuple(array.shape)} "
                                  f"in the state dict but {tensor.shape} in the model")
             arrays[name] = array
-        for name, array in arrays.items():
-            tensor = own[name]
-            backend = get_backend(tensor.device)
-            backend.copy_(tensor.data, backend.from_numpy(array, tensor.dtype))
+        with no_grad():
+            for name, array in arrays.items():
+                tensor = own[name]
+                tensor.copy_(creation.tensor(array, dtype=tensor.dtype, device=tensor.device))
         return missing, unexpected
 
     # ---- printing -------------------------------------------------------------

@@ -1,51 +1,75 @@
-"""Pooling layers: MaxPool2d, AvgPool2d, GlobalAvgPool2d (= AdaptiveAvgPool2d(1))."""
+"""Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and GlobalAvgPool2d."""
 
-import numpy as np
-
-from .. import functional as F
+from .. import _checks
+from ..api import reduction
+from . import functional as F
 from .module import Module
 
 
 class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        # validated now so a bad layer fails where it is built
-        self.kernel_size, self.stride, self.padding = F._pool_geometry(
+        # checked now, so a bad layer fails where it is built
+        self.kernel_size, self.stride, self.padding = F.pool_geometry(
             type(self).__name__, kernel_size, stride, padding)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+_ARGS = """
+    Args:
+        kernel_size: the window, an int or a pair (kh, kw).
+        stride: the step between windows, an int or a pair. Default: kernel_size.
+        padding: implicit padding on both sides (at most half the kernel).
+            Default: 0.
+
+    Shape: input (N, C, H, W), output (N, C, OH, OW) with
+    ``OH = (H + 2 * padding - kh) // stride + 1`` (likewise OW).
+"""
+
+
 class MaxPool2d(_Pool2d):
-    def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+    __doc__ = "The maximum of each window (padding never wins)." + _ARGS
+
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
-    def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    __doc__ = "The mean of each window, zero padding counted in the divisor." + _ARGS
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
 class GlobalAvgPool2d(Module):
-    """Average over all spatial positions: (N, C, H, W) -> (N, C)."""
+    """The mean over all spatial positions: (N, C, H, W) -> (N, C).
 
-    def forward(self, x):
-        return F.global_avg_pool2d(x)
+    minidl's own layer (PyTorch writes ``AdaptiveAvgPool2d(1)`` then ``Flatten``)."""
+
+    def forward(self, input):
+        return reduction.mean(F.adaptive_avg_pool2d(input, 1), (2, 3))
 
 
 class AdaptiveAvgPool2d(Module):
-    """Only output size 1 is supported: (N, C, H, W) -> (N, C, 1, 1)."""
+    """Average pooling to a fixed output size; only 1 (global average) is
+    supported so far: (N, C, H, W) -> (N, C, 1, 1).
+
+    Args:
+        output_size: 1 or (1, 1).
+    """
 
     def __init__(self, output_size):
         super().__init__()
-        if (isinstance(output_size, (bool, np.bool_))
-                or not isinstance(output_size, (int, np.integer, tuple, list))
-                or tuple(output_size if isinstance(output_size, (tuple, list))
-                         else (output_size,)) not in ((1,), (1, 1))):
-            raise ValueError(f"AdaptiveAvgPool2d: only output_size=1 is supported, got "
-                             f"{output_size!r}")
+        size = _checks.pair("AdaptiveAvgPool2d", "output_size", output_size, 1)
+        if size != (1, 1):
+            raise NotImplementedError(f"AdaptiveAvgPool2d: only output_size=1 is supported "
+                                      f"yet, got {output_size!r}")
         self.output_size = output_size
 
-    def forward(self, x):
-        return F.global_avg_pool2d(x).reshape(x.shape[0], x.shape[1], 1, 1)
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

@@ -1,16 +1,17 @@
 """Elementwise Functions: arithmetic with broadcasting and the unary maths.
 
-Binary ops accept a Tensor and a Python scalar in either position; the
-gradient of a broadcast input is summed back to its shape by ``unbroadcast``.
+Operands arrive with one dtype (``minidl.api`` applied PyTorch's promotion) or
+as Python scalars. The gradient of a broadcast input is summed back to its
+shape by ``unbroadcast``. Each op saves only what its needed gradients use,
+so an in-place change to an operand whose value backward does not need is
+allowed, as in PyTorch.
 """
 
-import numpy as np
-
-from ..autograd import Function, unbroadcast
+from ..autograd import BackendFunction, unbroadcast
 
 
 def _remember_inputs(ctx, a, b):
-    """Shapes and dtypes of the array arguments, for unbroadcast."""
+    """Shapes and dtypes of the array arguments that want a gradient."""
     ctx.a_meta = (a.shape, a.dtype) if ctx.needs_input_grad[0] else None
     ctx.b_meta = (b.shape, b.dtype) if ctx.needs_input_grad[1] else None
 
@@ -19,7 +20,10 @@ def _reduce_to(ctx, grad, meta):
     return None if meta is None else unbroadcast(ctx.backend, grad, *meta)
 
 
-class Add(Function):
+class Add(BackendFunction):
+    primitive = "add"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b):
         _remember_inputs(ctx, a, b)
@@ -30,7 +34,10 @@ class Add(Function):
         return _reduce_to(ctx, grad, ctx.a_meta), _reduce_to(ctx, grad, ctx.b_meta)
 
 
-class Sub(Function):
+class Sub(BackendFunction):
+    primitive = "sub"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b):
         _remember_inputs(ctx, a, b)
@@ -44,27 +51,34 @@ class Sub(Function):
         return _reduce_to(ctx, grad, ctx.a_meta), gb
 
 
-class Mul(Function):
+class Mul(BackendFunction):
+    primitive = "mul"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b):
         _remember_inputs(ctx, a, b)
-        ctx.save_for_backward(a, b)
+        # d/da needs b and d/db needs a: keep only what will be used
+        ctx.save_for_backward(b if ctx.a_meta else None, a if ctx.b_meta else None)
         return ctx.backend.mul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved
+        b, a = ctx.saved
         be = ctx.backend
         ga = _reduce_to(ctx, be.mul(grad, b), ctx.a_meta) if ctx.a_meta else None
         gb = _reduce_to(ctx, be.mul(grad, a), ctx.b_meta) if ctx.b_meta else None
         return ga, gb
 
 
-class Div(Function):
+class Div(BackendFunction):
+    primitive = "div"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b):
         _remember_inputs(ctx, a, b)
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.b_meta else None, b)
         return ctx.backend.div(a, b)
 
     @staticmethod
@@ -79,12 +93,18 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(BackendFunction):
+    """a ** b. Where the derivative has a removable singularity PyTorch's
+    convention applies: d/da is 0 where b == 0 (so x ** 0 has gradient 0 at
+    x = 0), and d/db is 0 where a == 0 and b >= 0."""
+
+    primitive = "pow"
+
     @staticmethod
     def forward(ctx, a, b):
         _remember_inputs(ctx, a, b)
         out = ctx.backend.pow(a, b)
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.b_meta else None)
         return out
 
     @staticmethod
@@ -94,15 +114,36 @@ class Pow(Function):
         ga = gb = None
         if ctx.a_meta:
             # Python scalar exponents stay scalars so float32 stays float32.
-            b_minus_one = b - 1 if isinstance(b, (int, float)) else be.sub(b, 1)
-            ga = _reduce_to(ctx, be.mul(grad, be.mul(be.pow(a, b_minus_one), b)), ctx.a_meta)
+            if isinstance(b, (int, float)):
+                ga = be.mul(grad, be.mul(be.pow(a, b - 1), b)) if b != 0 else be.mul(grad, 0)
+            else:
+                term = be.mul(be.pow(a, be.sub(b, 1)), b)
+                ga = be.mul(grad, be.where(be.compare("eq", b, 0), 0, term))
+            ga = _reduce_to(ctx, ga, ctx.a_meta)
         if ctx.b_meta:
-            gb = _reduce_to(ctx, be.mul(grad, be.mul(out, be.log(a))), ctx.b_meta)
+            term = be.mul(out, be.log(a))
+            zero_base = be.compare("eq", a, 0)
+            if isinstance(b, (int, float)):
+                mask = zero_base if b >= 0 else None
+            else:
+                mask = be.mul(zero_base, be.compare("ge", b, 0))
+            if mask is not None:
+                term = be.where(mask, 0, term)
+            gb = _reduce_to(ctx, be.mul(grad, term), ctx.b_meta)
         return ga, gb
 
 
-class Maximum(Function):
-    """Elementwise maximum; on ties the gradient is split equally."""
+def _tie_weights(be, a, b, dtype):
+    """1 where a wins, 0.5 on ties, 0 where b wins."""
+    return be.add(be.astype(be.compare("gt", a, b), dtype),
+                  be.mul(be.astype(be.compare("eq", a, b), dtype), 0.5))
+
+
+class Maximum(BackendFunction):
+    """Elementwise maximum; on ties the gradient is split equally (PyTorch)."""
+
+    primitive = "maximum"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -114,14 +155,38 @@ class Maximum(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         be = ctx.backend
-        wa = be.add(be.astype(be.compare("gt", a, b), grad.dtype),
-                    be.mul(be.astype(be.compare("eq", a, b), grad.dtype), 0.5))
+        wa = _tie_weights(be, a, b, grad.dtype)
         ga = _reduce_to(ctx, be.mul(grad, wa), ctx.a_meta) if ctx.a_meta else None
         gb = _reduce_to(ctx, be.mul(grad, be.sub(1.0, wa)), ctx.b_meta) if ctx.b_meta else None
         return ga, gb
 
 
-class Neg(Function):
+class Minimum(BackendFunction):
+    """Elementwise minimum; on ties the gradient is split equally (PyTorch)."""
+
+    primitive = "minimum"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _remember_inputs(ctx, a, b)
+        ctx.save_for_backward(a, b)
+        return ctx.backend.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        be = ctx.backend
+        wa = _tie_weights(be, b, a, grad.dtype)
+        ga = _reduce_to(ctx, be.mul(grad, wa), ctx.a_meta) if ctx.a_meta else None
+        gb = _reduce_to(ctx, be.mul(grad, be.sub(1.0, wa)), ctx.b_meta) if ctx.b_meta else None
+        return ga, gb
+
+
+class Neg(BackendFunction):
+    primitive = "neg"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x):
         return ctx.backend.neg(x)
@@ -131,7 +196,10 @@ class Neg(Function):
         return ctx.backend.neg(grad)
 
 
-class Exp(Function):
+class Exp(BackendFunction):
+    primitive = "exp"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x):
         out = ctx.backend.exp(x)
@@ -144,7 +212,10 @@ class Exp(Function):
         return ctx.backend.mul(grad, out)
 
 
-class Log(Function):
+class Log(BackendFunction):
+    primitive = "log"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -156,7 +227,10 @@ class Log(Function):
         return ctx.backend.div(grad, x)
 
 
-class Sqrt(Function):
+class Sqrt(BackendFunction):
+    primitive = "sqrt"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x):
         out = ctx.backend.sqrt(x)
@@ -170,7 +244,10 @@ class Sqrt(Function):
         return be.div(be.mul(grad, 0.5), out)
 
 
-class Abs(Function):
+class Abs(BackendFunction):
+    primitive = "abs"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -183,12 +260,11 @@ class Abs(Function):
         return be.mul(grad, be.astype(be.sign(x), grad.dtype))
 
 
-class Sigmoid(Function):
+class Sigmoid(BackendFunction):
+    primitive = "sigmoid"
+
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":
-            # integer and bool inputs give floats, as exp and tanh do (NumPy's promotion)
-            x = ctx.backend.astype(x, np.result_type(x.dtype, np.float16))
         out = ctx.backend.sigmoid(x)
         ctx.save_for_backward(out)
         return out
@@ -199,11 +275,11 @@ class Sigmoid(Function):
         return ctx.backend.sigmoid_backward(grad, out)
 
 
-class ReLU(Function):
+class ReLU(BackendFunction):
+    primitive = "relu"
+
     @staticmethod
     def forward(ctx, x):
-        if x.dtype not in (np.float32, np.float64):
-            raise TypeError(f"relu: input must be float32 or float64, got {x.dtype}")
         ctx.save_for_backward(x)
         return ctx.backend.relu(x)
 
@@ -213,7 +289,9 @@ class ReLU(Function):
         return ctx.backend.relu_backward(grad, x)
 
 
-class Tanh(Function):
+class Tanh(BackendFunction):
+    primitive = "tanh"
+
     @staticmethod
     def forward(ctx, x):
         out = ctx.backend.tanh(x)
@@ -226,8 +304,11 @@ class Tanh(Function):
         return ctx.backend.tanh_backward(grad, out)
 
 
-class Clip(Function):
-    """Clamp to [low, high]; the gradient passes only where x was inside."""
+class Clamp(BackendFunction):
+    """Clamp to [low, high] (either may be None, a number or an array); the
+    gradient passes where low <= x <= high, as in PyTorch."""
+
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x, low, high):
@@ -242,7 +323,7 @@ class Clip(Function):
             below = be.compare("le", x, high)
             inside = below if inside is None else be.mul(inside, below)
         ctx.save_for_backward(inside)
-        return be.astype(out, x.dtype) if out.dtype != x.dtype else out
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -253,8 +334,11 @@ class Clip(Function):
         return be.mul(grad, be.astype(inside, grad.dtype)), None, None
 
 
-class Cast(Function):
-    """Convert between floating point dtypes; the gradient converts back."""
+class Cast(BackendFunction):
+    """Convert between dtypes; the gradient of a float input converts back."""
+
+    primitive = "astype"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x, dtype):

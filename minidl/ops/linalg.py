@@ -1,6 +1,6 @@
 """Matrix products: MatMul (NumPy batching rules) and the fused Linear."""
 
-from ..autograd import Function, unbroadcast
+from ..autograd import BackendFunction, unbroadcast
 
 
 def _swap_last(backend, x):
@@ -8,7 +8,10 @@ def _swap_last(backend, x):
     return backend.transpose(x, axes)
 
 
-class MatMul(Function):
+class MatMul(BackendFunction):
+    primitive = "matmul"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -26,10 +29,12 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(BackendFunction):
     """y = x @ W.T + b in one op, with W in PyTorch's (out, in) layout.
 
     One node instead of three keeps the per-step overhead of small MLPs low."""
+
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x, weight, bias):

@@ -2,10 +2,10 @@
 softmax cross-entropy, log-softmax and dropout. The heavy lifting is in the
 backend's compiled primitives; the chain rule is written here, once."""
 
-from ..autograd import Function
+from ..autograd import BackendFunction
 
 
-class Conv2d(Function):
+class Conv2d(BackendFunction):
     """2-d cross-correlation as im2col + one batched matmul.
 
     x (N, C, H, W), weight (O, C, kh, kw) -> (N, O, OH, OW)."""
@@ -57,7 +57,7 @@ class Conv2d(Function):
         return gx, gw, gb, None, None
 
 
-class MaxPool2d(Function):
+class MaxPool2d(BackendFunction):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -72,7 +72,7 @@ class MaxPool2d(Function):
         return ctx.backend.max_pool2d_backward(grad, argmax, ctx.x_shape), None, None, None
 
 
-class AvgPool2d(Function):
+class AvgPool2d(BackendFunction):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
         (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -84,7 +84,7 @@ class AvgPool2d(Function):
         return ctx.backend.avg_pool2d_backward(grad, *ctx.geometry), None, None, None
 
 
-class BatchNormTrain(Function):
+class BatchNormTrain(BackendFunction):
     """Batch normalisation with batch statistics (PAPER.md Algorithm 1).
 
     Updates the running statistics in place as a side effect, as PyTorch
@@ -113,7 +113,7 @@ class BatchNormTrain(Function):
                 dbeta if need[2] else None, None, None, None, None)
 
 
-class BatchNormEval(Function):
+class BatchNormEval(BackendFunction):
     """Batch normalisation with population statistics (PAPER.md Algorithm 2)."""
 
     @staticmethod
@@ -133,7 +133,7 @@ class BatchNormEval(Function):
                 dbeta if need[2] else None, None, None, None)
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(BackendFunction):
     """Mean (or summed) cross-entropy of softmax(logits) against class labels."""
 
     @staticmethod
@@ -160,7 +160,7 @@ class SoftmaxCrossEntropy(Function):
         return be.softmax_cross_entropy_backward(probs, labels, grad_losses), None, None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(BackendFunction):
     @staticmethod
     def forward(ctx, x, axis):
         be = ctx.backend
@@ -178,7 +178,7 @@ class LogSoftmax(Function):
         return be.sub(grad, be.mul(softmax, be.sum(grad, (ctx.axis,), True))), None
 
 
-class Dropout(Function):
+class Dropout(BackendFunction):
     """Inverted dropout: keep with probability 1 - p and scale by 1 / (1 - p)."""
 
     @staticmethod

@@ -1,10 +1,10 @@
-"""Reduction Functions: sum, mean and max over axes, with keepdims.
+"""Reduction Functions: sum, mean, the extremes over dimensions.
 
-``axis`` arrives normalised by the Tensor method: None or a sorted tuple of
-non-negative axes. Backward broadcasts the reduced gradient back over the
-reduced axes."""
+``axis`` arrives normalised by ``minidl.api``: None (every axis) or a sorted
+tuple of non-negative axes. Backward broadcasts the reduced gradient back over
+the reduced axes."""
 
-from ..autograd import Function
+from ..autograd import BackendFunction
 
 
 def _expand_reduced(backend, grad, in_shape, axis, keepdims):
@@ -18,7 +18,18 @@ def _expand_reduced(backend, grad, in_shape, axis, keepdims):
     return grad
 
 
-class Sum(Function):
+def reduced_count(shape, axis):
+    """How many values each output of a reduction over ``axis`` combines."""
+    count = 1
+    for a in (range(len(shape)) if axis is None else axis):
+        count *= shape[a]
+    return count
+
+
+class Sum(BackendFunction):
+    primitive = "sum"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.meta = (x.shape, axis, keepdims)
@@ -32,31 +43,35 @@ class Sum(Function):
         return be.copy(be.broadcast_to(grad, shape)), None, None
 
 
-class Mean(Function):
+class Mean(BackendFunction):
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.meta = (x.shape, axis, keepdims)
-        count = 1
-        for a in (range(x.ndim) if axis is None else axis):
-            count *= x.shape[a]
-        ctx.count = count
-        return ctx.backend.mul(ctx.backend.sum(x, axis, keepdims), 1.0 / count)
+        ctx.count = reduced_count(x.shape, axis)
+        total = ctx.backend.sum(x, axis, keepdims)
+        # an empty reduction is 0 / 0 = nan, as in PyTorch
+        scale = 1.0 / ctx.count if ctx.count else float("nan")
+        return ctx.backend.mul(total, scale)
 
     @staticmethod
     def backward(ctx, grad):
         shape, axis, keepdims = ctx.meta
         be = ctx.backend
-        grad = _expand_reduced(be, be.mul(grad, 1.0 / ctx.count), shape, axis, keepdims)
+        grad = _expand_reduced(be, be.mul(grad, 1.0 / max(ctx.count, 1)), shape, axis, keepdims)
         return be.copy(be.broadcast_to(grad, shape)), None, None
 
 
-class Max(Function):
-    """Maximum values (as NumPy's max); tied maxima share the gradient."""
+class Amax(BackendFunction):
+    """The largest values over ``axis`` (``x.max()``, ``amax``); tied maxima
+    share the gradient equally, as PyTorch's amax."""
+
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        be = ctx.backend
-        out = be.max(x, axis, keepdims)
+        out = ctx.backend.max(x, axis, keepdims)
         ctx.meta = (x.shape, axis, keepdims)
         ctx.save_for_backward(x, out)
         return out
@@ -71,3 +86,39 @@ class Max(Function):
         mask = be.astype(be.compare("eq", x, out), grad.dtype)
         count = be.sum(mask, axis, True)
         return be.mul(mask, be.div(grad, count)), None, None
+
+
+class SelectAlongDim(BackendFunction):
+    """The values ``x`` holds at ``indices`` along ``axis``, one per position of
+    the other axes: ``max(dim)`` and ``min(dim)`` return these, so the gradient
+    goes to the selected element only, as in PyTorch.
+
+    ``indices`` is an int64 backend array shaped like ``x`` with ``axis``
+    reduced to 1."""
+
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x, indices, axis, keepdims):
+        be = ctx.backend
+        ctx.meta = (x.shape, axis, keepdims)
+        chosen = _one_hot_along(be, indices, x.shape, axis)
+        ctx.save_for_backward(chosen)
+        # where(), not a product with the mask: inf * 0 would be nan
+        return be.sum(be.where(chosen, x, 0), (axis,), keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (chosen,) = ctx.saved
+        shape, axis, keepdims = ctx.meta
+        be = ctx.backend
+        grad = _expand_reduced(be, grad, shape, (axis,), keepdims)
+        return be.mul(be.astype(chosen, grad.dtype), grad), None, None, None
+
+
+def _one_hot_along(be, indices, shape, axis):
+    """A bool mask of ``shape``: True where the position along ``axis`` equals
+    ``indices`` (which has size 1 along ``axis``)."""
+    positions = be.reshape(be.arange(0, shape[axis], 1, indices.dtype),
+                           tuple(n if a == axis else 1 for a, n in enumerate(shape)))
+    return be.compare("eq", positions, indices)

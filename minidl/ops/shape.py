@@ -1,11 +1,15 @@
-"""Shape Functions: reshape, permute, basic slicing, concatenation, device
-moves. None of them change values, so each backward only undoes the layout."""
+"""Shape Functions: reshape, permute, broadcasting, basic slicing,
+concatenation, copies and device moves. None of them change values, so each
+backward only undoes the layout."""
 
-from ..autograd import Function
+from ..autograd import BackendFunction, unbroadcast
 from ..backend import get_backend
 
 
-class Reshape(Function):
+class Reshape(BackendFunction):
+    primitive = "reshape"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -16,7 +20,10 @@ class Reshape(Function):
         return ctx.backend.reshape(grad, ctx.in_shape), None
 
 
-class Permute(Function):
+class Permute(BackendFunction):
+    primitive = "transpose"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -30,7 +37,10 @@ class Permute(Function):
         return ctx.backend.transpose(grad, tuple(inverse)), None
 
 
-class GetItem(Function):
+class GetItem(BackendFunction):
+    primitive = "getitem"
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.in_shape = x.shape
@@ -42,8 +52,58 @@ class GetItem(Function):
         return ctx.backend.getitem_backward(grad, ctx.in_shape, ctx.index), None
 
 
-class Concatenate(Function):
+class GetItemBackward(BackendFunction):
+    """Zeros of ``shape`` with ``dy`` written at ``index``: the gradient of
+    GetItem, as an op of its own so that it can be differentiated again."""
+
+    primitive = "getitem_backward"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, dy, shape, index):
+        ctx.index = index
+        return ctx.backend.getitem_backward(dy, shape, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.backend.getitem(grad, ctx.index), None, None
+
+
+class Expand(BackendFunction):
+    """``x`` broadcast to ``shape``; the gradient sums over the broadcast axes."""
+
+    primitive = "broadcast_to"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.meta = (x.shape, x.dtype)
+        return ctx.backend.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(ctx.backend, grad, *ctx.meta), None
+
+
+class Clone(BackendFunction):
+    """A copy with its own storage."""
+
+    primitive = "copy"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return ctx.backend.copy(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Concatenate(BackendFunction):
     """Join tensors along ``axis``; each input gets its slice of the gradient."""
+
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, *arrays, axis):
@@ -66,15 +126,16 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-class ToDevice(Function):
+class ToDevice(BackendFunction):
     """Copy to another device; the gradient is copied back."""
 
     @staticmethod
     def forward(ctx, x, device):
-        ctx.target_backend = get_backend(device)
-        ctx.output_device = device
-        return ctx.target_backend.from_numpy(ctx.backend.to_numpy(x))
+        ctx.source_backend = ctx.backend
+        ctx.backend = get_backend(device)
+        ctx.device = device  # the output lives on the target device
+        return ctx.backend.from_numpy(ctx.source_backend.to_numpy(x))
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.backend.from_numpy(ctx.target_backend.to_numpy(grad)), None
+        return ctx.source_backend.from_numpy(ctx.backend.to_numpy(grad)), None

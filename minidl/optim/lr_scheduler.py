@@ -3,7 +3,7 @@ StepLR and ExponentialLR, with PyTorch's closed forms."""
 
 import numbers
 
-from ..functional import _int, _real
+from .. import _checks
 from .optimizer import Optimizer
 
 
@@ -12,7 +12,7 @@ class _Scheduler:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
-        last_epoch = _int(name, "last_epoch", last_epoch, -1)
+        last_epoch = _checks.integer(name, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -52,7 +52,7 @@ class StepLR(_Scheduler):
         if (isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral)
                 or step_size < 1):
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        _real("StepLR", "gamma", gamma, 0, low_open=True)
+        _checks.real("StepLR", "gamma", gamma, 0, low_open=True)
         self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -65,7 +65,7 @@ class ExponentialLR(_Scheduler):
     """lr = base_lr * gamma ** epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        _real("ExponentialLR", "gamma", gamma, 0, low_open=True)
+        _checks.real("ExponentialLR", "gamma", gamma, 0, low_open=True)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

@@ -1,13 +1,14 @@
 """Optimizer base: parameter groups, per-parameter state, zero_grad and
-state_dict, with PyTorch's structure. Updates run as in-place backend
-primitives, so the same optimizer works on every device."""
+state_dict, with PyTorch's structure. Updates run as fused in-place steps
+(``minidl.ops.updates``), so the same optimizer works on every device."""
 
 from collections.abc import Mapping
 
 import numpy as np
 
-from ..backend import get_backend
-from ..functional import _real
+from .. import _checks
+from ..api import creation
+from ..autograd import enable_grad
 from ..tensor import Tensor
 
 
@@ -69,8 +70,15 @@ class Optimizer:
     def _validate(self, group):
         """Check a group's hyper-parameters (each optimizer adds its own)."""
         name = type(self).__name__
-        _real(name, "learning rate", group.get("lr"), 0)
-        _real(name, "weight_decay", group.get("weight_decay", 0.0), 0)
+        _checks.real(name, "learning rate", group.get("lr"), 0)
+        _checks.real(name, "weight_decay", group.get("weight_decay", 0.0), 0)
+
+    @staticmethod
+    def _evaluate(closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
@@ -85,7 +93,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._check_grad(p)
-                    yield group, p, get_backend(p.device)
+                    yield group, p
 
     def _check_grad(self, p):
         """A .grad set by hand must still fit its parameter."""
@@ -172,8 +180,8 @@ class Optimizer:
                         raise ValueError(f"{op}: state {name!r} of parameter {index} has "
                                          f"shape {tuple(value.shape)} but the parameter "
                                          f"has shape {p.shape}")
-                    entry[name] = Tensor._wrap(get_backend(p.device).from_numpy(
-                        np.array(value, copy=True), p.dtype), p.device)
+                    entry[name] = creation.tensor(np.array(value, copy=True), dtype=p.dtype,
+                                                  device=p.device)
                 else:
                     entry[name] = value
             state[p] = entry

@@ -1,13 +1,11 @@
 """Watching the backward pass: ``trace()`` prints every step the engine takes.
 
-This file owns the observer contexts built on ``autograd._backward_observer``,
-the one hook the engine calls after each node's backward with
-``(node, tensor, grad, input_grads)``. ``ObserverContext`` installs such an
-observer for the length of a ``with`` block, chains to whatever observer was
-there before and puts it back on exit, so tools nest. ``Trace`` (returned by
-``trace()``, also reachable as ``minidl.autograd.trace``) prints each step -
-op, output shape and gradient norm, then every input's shape and gradient
-norm - and keeps the steps in ``.steps``. The engine itself is not changed.
+This file owns ``ObserverContext``, a ``with`` block during which an
+``autograd.Observer`` sees every backward step (registered on entry,
+removed on exit, so tools nest in any order), and ``Trace`` (returned by
+``trace()``), which prints each step - op, output shape and gradient norm,
+then every input's shape and gradient norm - and keeps the steps in
+``.steps``. The engine itself is not changed.
 """
 
 import math
@@ -16,51 +14,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import autograd
-from .backend import get_backend
+from .. import autograd
+from ..backend import get_backend
+from ..tensor import Tensor
 
 
 def array_norm(array, device):
-    """The Euclidean norm of a backend array, as a Python float.
+    """The Euclidean norm of a backend array (or a Tensor), as a Python float.
 
     Computed on the host in float64 so that float32 gradients of big
     tensors do not lose digits in the sum of squares."""
+    if isinstance(array, Tensor):
+        array, device = array._data, array.device
     host = np.asarray(get_backend(device).to_numpy(array), dtype=np.float64)
     return float(math.sqrt(float(np.sum(host * host))))
 
 
-class ObserverContext:
+class ObserverContext(autograd.Observer):
     """A ``with`` block during which ``observe`` sees every backward step.
 
-    Subclasses define ``observe(node, tensor, grad, input_grads)``. The
-    previous observer (another trace, a gradient recorder) keeps being called
-    after ours, and is restored on exit, so contexts nest in any order."""
+    Subclasses define ``observe(node, grads, input_grads)``: the node, the
+    gradients of its outputs and the gradients it returned for its inputs."""
 
     def __init__(self):
-        self._previous = None
-        self._active = False
+        self._handle = None
 
-    def observe(self, node, tensor, grad, input_grads):
+    def observe(self, node, grads, input_grads):
         raise NotImplementedError(f"{type(self).__name__} must define observe()")
 
-    def _dispatch(self, node, tensor, grad, input_grads):
-        self.observe(node, tensor, grad, input_grads)
-        if self._previous is not None:
-            self._previous(node, tensor, grad, input_grads)
+    def after_backward(self, node, grads, input_grads):
+        self.observe(node, grads, input_grads)
 
     def __enter__(self):
-        if self._active:
-            # Entering twice would chain the observer to itself.
+        if self._handle is not None:
             raise RuntimeError(f"{type(self).__name__} is already active; create a new one")
-        self._active = True
-        self._previous = autograd._backward_observer
-        autograd._backward_observer = self._dispatch
+        self._handle = autograd.add_observer(self)
         return self
 
     def __exit__(self, *exc_info):
-        autograd._backward_observer = self._previous
-        self._previous = None
-        self._active = False
+        self._handle.remove()
+        self._handle = None
         return False
 
 
@@ -113,7 +106,9 @@ class Trace(ObserverContext):
         self.file = file
         self.steps = []
 
-    def observe(self, node, tensor, grad, input_grads):
+    def observe(self, node, grads, input_grads):
+        device = node.ctx.device
+        grad = grads[0]
         inputs = []
         for index, parent in enumerate(node.inputs):
             pg = input_grads[index] if index < len(input_grads) else None
@@ -122,8 +117,8 @@ class Trace(ObserverContext):
             flows = pg is not None and parent.requires_grad
             norm = array_norm(pg, parent.device) if flows else None
             inputs.append(InputGrad(index, parent.shape, norm))
-        step = TraceStep(len(self.steps) + 1, node.op_name, tensor.shape,
-                         array_norm(grad, tensor.device), tuple(inputs))
+        step = TraceStep(len(self.steps) + 1, node.op_name, tuple(grad.shape),
+                         array_norm(grad, device), tuple(inputs))
         self.steps.append(step)
         # Looked up at print time so pytest's capsys (which swaps sys.stdout) sees it.
         print(step.format(), file=self.file if self.file is not None else sys.stdout)

@@ -7,9 +7,9 @@ uses."""
 
 import numpy as np
 
-from .autograd import no_grad
-from .backend import get_backend
-from .tensor import Tensor
+from ..autograd import no_grad
+from ..backend import get_backend
+from ..tensor import Tensor
 
 # eps for the finite differences, and the atol/rtol the comparison allows
 TOLERANCES = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-4}
@@ -69,18 +69,18 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0):
 def _numeric_gradient(tensor, objective, eps):
     """Central differences, perturbing one element at a time in place."""
     backend = get_backend(tensor.device)
-    host = backend.to_numpy(tensor.data).copy()
+    host = backend.to_numpy(tensor._data).copy()
     grad = np.zeros(host.shape)
     flat = host.reshape(-1)
     for k in range(flat.size):
         original = flat[k]
         flat[k] = original + eps
-        backend.copy_(tensor.data, backend.from_numpy(host))
+        backend.copy_(tensor._data, backend.from_numpy(host))
         plus = objective()
         flat[k] = original - eps
-        backend.copy_(tensor.data, backend.from_numpy(host))
+        backend.copy_(tensor._data, backend.from_numpy(host))
         minus = objective()
         flat[k] = original
         grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
-    backend.copy_(tensor.data, backend.from_numpy(host))
+    backend.copy_(tensor._data, backend.from_numpy(host))
     return grad

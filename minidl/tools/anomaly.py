@@ -1,11 +1,12 @@
 """Anomaly detection: ``with mdl.detect_anomaly(): ...`` stops at the first
 op whose forward output or backward gradient holds NaN or Inf.
 
-This file owns the checker the engine calls through ``autograd._anomaly_hook``
-while the context is active: after every forward (``after_forward``) and for
+This file owns the checker, an ``autograd.Observer`` registered while the
+context is active: it looks at every forward output (``after_forward``) and
 every gradient a node's backward hands to an input (``after_backward``). Each
 op recorded in the context also keeps the user's stack at the moment it was
-called, so an error found during backward can say where the op came from.
+called (in ``node.metadata``), so an error found during backward can say
+where the op came from.
 Checking copies every result to the host, so this is a debugging tool: it
 makes training many times slower.
 """
@@ -16,10 +17,12 @@ import traceback
 
 import numpy as np
 
-from . import autograd
-from .backend import get_backend
+from .. import autograd
+from ..backend import get_backend
+from ..tensor import Tensor
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# frames inside minidl are not the user's code
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _STACK_LIMIT = 8
 
 
@@ -62,37 +65,48 @@ def _format_stack(stack):
     return "".join(stack.format())
 
 
-class _Checker:
-    """The object installed as ``autograd._anomaly_hook``."""
+class _Checker(autograd.Observer):
+    """The observer registered while ``detect_anomaly`` is active."""
 
-    def after_forward(self, op_name, inputs, result, node):
+    def after_forward(self, function, args, kwargs, output, node):
         stack = _user_stack()
         if node is not None:
-            node.created_at = stack
-        bad = _describe_bad_values(result.data, result.device)
+            node.metadata = dict(node.metadata or (), created_at=stack)
+        outputs = output if isinstance(output, tuple) else (output,)
+        bad = None
+        for out in outputs:
+            bad = bad or _describe_bad_values(out._data, out.device)
         if bad is None:
             return
+        inputs = [a for a in args if isinstance(a, Tensor)]
         culprits = [f"input {i}" for i, t in enumerate(inputs)
-                    if t is not None and _describe_bad_values(t.data, t.device)]
+                    if _describe_bad_values(t._data, t.device)]
         already = (f" ({', '.join(culprits)} already held NaN or Inf)" if culprits
                    else "")
         where = _format_stack(stack)
+        name = function.__name__
         raise AnomalyError(
-            f"detect_anomaly: {op_name}.forward returned {bad}{already}. "
-            f"The op was called at:\n{where}", op_name, "forward", where)
+            f"detect_anomaly: {name}.forward returned {bad}{already}. "
+            f"The op was called at:\n{where}", name, "forward", where)
 
-    def after_backward(self, node, index, grad, device):
-        bad = _describe_bad_values(grad, device)
-        if bad is None:
-            return
-        where = _format_stack(getattr(node, "created_at", None))
-        raise AnomalyError(
-            f"detect_anomaly: {node.op_name}.backward returned {bad} in the gradient "
-            f"of input {index}. The op was created at:\n{where}",
-            node.op_name, "backward", where)
+    def after_backward(self, node, grads, input_grads):
+        for index, (parent, grad) in enumerate(zip(node.inputs, input_grads)):
+            if parent is None or grad is None:
+                continue
+            raw = grad._data if isinstance(grad, Tensor) else grad
+            bad = _describe_bad_values(raw, parent.device)
+            if bad is None:
+                continue
+            where = _format_stack((node.metadata or {}).get("created_at"))
+            raise AnomalyError(
+                f"detect_anomaly: {node.op_name}.backward returned {bad} in the gradient "
+                f"of input {index}. The op was created at:\n{where}",
+                node.op_name, "backward", where)
 
 
 _lock = threading.Lock()
+# one entry per open detect_anomaly block; the outermost holds the observer
+_active = []
 
 
 class detect_anomaly:
@@ -102,20 +116,23 @@ class detect_anomaly:
     NaN or Inf raises :class:`AnomalyError` naming the op, what it held and
     where it was created in your code. Run both the forward and the backward
     inside the block: an op's creation site is only known if its forward ran
-    under detection. Blocks nest; the outermost one switches checking off."""
-
-    def __init__(self):
-        self._previous = None
+    under detection. Blocks nest; the outermost one switches checking off.
+    Checking copies every result to the host: a debugging tool, not for long
+    runs."""
 
     def __enter__(self):
         with _lock:
-            self._previous = autograd._anomaly_hook
-            autograd._anomaly_hook = _Checker()
+            if _active:  # nested blocks share the outer checker
+                _active.append(None)
+            else:
+                _active.append(autograd.add_observer(_Checker()))
         return self
 
     def __exit__(self, *exc_info):
         with _lock:
-            autograd._anomaly_hook = self._previous
+            handle = _active.pop()
+            if handle is not None:
+                handle.remove()
         return False
 
     def __call__(self, fn):

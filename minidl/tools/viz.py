@@ -19,8 +19,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from .autograd import _topological_order
-from .tensor import Tensor
+from ..tensor import Tensor
 from .tracing import ObserverContext, array_norm, shape_text
 
 # Output formats `dot` is asked for, by file suffix.
@@ -44,15 +43,20 @@ class GradRecord(ObserverContext):
 
     def __init__(self):
         super().__init__()
-        # Keyed by id(); the tensor is kept alive alongside so ids are not reused.
+        # Keyed by id() of the op's node; the node is kept alive alongside so
+        # ids are not reused.
         self._norms = {}
 
-    def observe(self, node, tensor, grad, input_grads):
-        self._norms[id(tensor)] = (tensor, array_norm(grad, tensor.device))
+    def observe(self, node, grads, input_grads):
+        norms = tuple(None if g is None else array_norm(g, node.ctx.device) for g in grads)
+        self._norms[id(node)] = (node, norms)
 
     def norm(self, tensor):
-        entry = self._norms.get(id(tensor))
-        return None if entry is None or entry[0] is not tensor else entry[1]
+        node = tensor._node
+        entry = None if node is None else self._norms.get(id(node))
+        if entry is None or entry[0] is not node:
+            return None
+        return entry[1][tensor._output_index]
 
     def __len__(self):
         return len(self._norms)
@@ -151,15 +155,31 @@ def draw(tensor, path, **kwargs):
 
 def _graph_order(root):
     """Every tensor the graph of ``root`` reaches, inputs before the ops using
-    them, data tensors included; refuses a graph that backward has freed."""
-    order = _topological_order(root, grad_only=False)
-    for tensor in order:
+    them, data tensors included (an iterative depth-first search); refuses a
+    graph that backward has freed."""
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
         node = tensor._node
-        if node is not None and node.released:
+        if node is None:
+            continue
+        if node.released:
             raise RuntimeError(
                 f"to_dot: the graph through {node.op_name} was freed by backward(); "
                 "call backward(retain_graph=True) to draw the graph after backward, "
                 "or draw it before calling backward")
+        for parent in reversed(node.inputs):
+            if parent is not None and id(parent) not in visited:
+                stack.append((parent, False))
     return order
 
 
@@ -183,7 +203,7 @@ def _parameter_names(params):
 
 def _grad_norm(tensor, grads):
     if tensor.grad is not None:
-        return array_norm(tensor.grad.data, tensor.grad.device)
+        return array_norm(tensor.grad._data, tensor.grad.device)
     if grads is not None and tensor._node is not None:
         return grads.norm(tensor)
     return None

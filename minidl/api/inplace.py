@@ -1,0 +1,273 @@
+"""In-place operations (``add_``, ``mul_``, ``copy_``, ``zero_``, ``+=``, ...) with
+PyTorch's safety rules.
+
+- Outside ``no_grad``, a leaf that requires grad cannot be modified in place
+  (``param -= lr * param.grad`` raises: do it under ``no_grad()``).
+- A tensor in the graph may be updated in place: the op is recorded as usual
+  and the tensor takes the new node, as PyTorch does; an in-place change to a
+  view of such a tensor is refused with a clear error (minidl does not track
+  views through autograd).
+- Every in-place change bumps the storage's version counter, so backward
+  raises if a value it saved was modified in between.
+- The result must fit the tensor: same shape after broadcasting, and a dtype
+  it can be cast to (an integer tensor cannot take a float result).
+"""
+
+import weakref
+
+from .. import _checks, _dtypes, autograd
+from ..backend import get_backend
+from ..ops import shape as shape_ops
+from ..tensor import Tensor
+from . import pointwise
+from ._common import cast, operand
+
+
+def _wants_graph(self, args):
+    return autograd.is_grad_enabled() and (
+        self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
+
+
+def update(op, self, compute, *args):
+    """``self <- compute(self, *args)`` in place; returns self."""
+    _checks.tensor(op, self)
+    if _wants_graph(self, args):
+        if self._node is None and self._requires_grad:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation; wrap the update in `with minidl.no_grad():`")
+        if self._base is not None:
+            raise RuntimeError(
+                f"{op}: in-place operations on a view of a tensor that takes part in "
+                "autograd are not supported; use the out-of-place form, or .clone() the "
+                "view first")
+        # Compute from a private copy of the current value: what the op saves for
+        # backward must not be the storage we are about to overwrite.
+        source = Tensor._wrap(get_backend(self.device).copy(self._data), self.device)
+        source._node = self._node
+        source._output_index = self._output_index
+        source._requires_grad = self._requires_grad
+        result = _fitted(op, self, compute(source, *args))
+        _write(self, result)
+        _take_node(self, result)
+    else:
+        with autograd.no_grad():
+            result = _fitted(op, self, compute(self, *args))
+        _write(self, result)
+    return self
+
+
+def _fitted(op, self, result):
+    """``result`` checked against self's shape and cast to self's dtype."""
+    if result.shape != self.shape:
+        raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the "
+                           f"broadcast shape {result.shape}")
+    if result.dtype != self.dtype:
+        if _dtypes.promote_types(result.dtype, self.dtype) != self.dtype:
+            raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+        result = cast(op, result, self.dtype)
+    return result
+
+
+def _write(self, result):
+    if result._data is not self._data:
+        get_backend(self.device).copy_(self._data, result._data)
+    self._version.value += 1
+
+
+def _take_node(self, result):
+    """Make ``self`` the output of the node that computed ``result``."""
+    node = result._node
+    if node is None:
+        return
+    self._node = node
+    self._output_index = result._output_index
+    self._requires_grad = True
+    node.saved_versions = tuple(
+        (self._version, self._version.value) if counter is result._version else (counter, v)
+        for counter, v in node.saved_versions)
+    if node.output_ref is not None:
+        node.output_ref = weakref.ref(self)
+
+
+# ---- arithmetic ---------------------------------------------------------------------
+def add_(self, other, *, alpha=1):
+    """self += alpha * other, in place."""
+    return update("add_", self, lambda s, o: pointwise.add(s, o, alpha=alpha),
+                  operand("add_", other, self))
+
+
+def sub_(self, other, *, alpha=1):
+    """self -= alpha * other, in place."""
+    return update("sub_", self, lambda s, o: pointwise.sub(s, o, alpha=alpha),
+                  operand("sub_", other, self))
+
+
+def mul_(self, other):
+    """self *= other, in place."""
+    return update("mul_", self, pointwise.mul, operand("mul_", other, self))
+
+
+def div_(self, other):
+    """self /= other, in place (true division: a float tensor only)."""
+    return update("div_", self, pointwise.div, operand("div_", other, self))
+
+
+def pow_(self, exponent):
+    """self **= exponent, in place."""
+    return update("pow_", self, pointwise.pow, operand("pow_", exponent, self))
+
+
+def clamp_(self, min=None, max=None):
+    """Values limited to [min, max], in place."""
+    return update("clamp_", self, lambda s: pointwise.clamp(s, min, max))
+
+
+clip_ = clamp_
+
+
+def neg_(self):
+    return update("neg_", self, pointwise.neg)
+
+
+def exp_(self):
+    return update("exp_", self, pointwise.exp)
+
+
+def log_(self):
+    return update("log_", self, pointwise.log)
+
+
+def sqrt_(self):
+    return update("sqrt_", self, pointwise.sqrt)
+
+
+def abs_(self):
+    return update("abs_", self, pointwise.abs)
+
+
+def sigmoid_(self):
+    return update("sigmoid_", self, pointwise.sigmoid)
+
+
+def tanh_(self):
+    return update("tanh_", self, pointwise.tanh)
+
+
+def relu_(self):
+    return update("relu_", self, pointwise.relu)
+
+
+def lerp_(self, end, weight):
+    """self += weight * (end - self), in place (running averages)."""
+    end = operand("lerp_", end, self)
+
+    def compute(start, end_):
+        return pointwise.add(start, pointwise.mul(pointwise.sub(end_, start), weight))
+    return update("lerp_", self, compute, end)
+
+
+# ---- filling and copying --------------------------------------------------------------
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast to self's shape, converted to self's dtype, moved
+    from its device) into self. The gradient flows to ``src``."""
+    _checks.tensor("copy_", self)
+    _checks.tensor("copy_", src, "src")
+    shape = _checks.broadcast_shapes("copy_", self.shape, src.shape)
+    if shape != self.shape:
+        raise RuntimeError(f"copy_: the source of shape {src.shape} does not broadcast to "
+                           f"the destination's shape {self.shape}")
+
+    def compute(_, source):
+        if source.device != self.device:
+            source = shape_ops.ToDevice.apply(source, self.device)
+        source = cast("copy_", source, self.dtype)
+        if source.shape != self.shape:
+            source = shape_ops.Expand.apply(source, self.shape)
+        return source
+
+    if not _wants_graph(self, (src,)) and src.device == self.device:
+        get_backend(self.device).copy_(self._data, src._data)
+        self._version.value += 1
+        return self
+    return update("copy_", self, compute, src)
+
+
+def fill_(self, value):
+    """Every element set to ``value`` (a number or a one-element tensor)."""
+    _checks.tensor("fill_", self)
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError(f"fill_ only supports a 0-dimension value tensor, got shape "
+                               f"{value.shape}")
+        value = value.item()
+    if not _checks.is_real(value) and not isinstance(value, bool):
+        raise TypeError(f"fill_: value must be a number, got {value!r}")
+    value = cast("fill_", operand("fill_", value, self), self.dtype)
+    if self._requires_grad and self._node is None and autograd.is_grad_enabled():
+        raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an "
+                           "in-place operation; wrap the update in `with minidl.no_grad():`")
+    get_backend(self.device).copy_(self._data, value)
+    self._version.value += 1
+    if autograd.is_grad_enabled() and self._node is not None:
+        self.detach_()  # the new value does not depend on the old one
+    return self
+
+
+def zero_(self):
+    """Every element set to zero."""
+    return fill_(self, 0)
+
+
+# ---- random fills (outside the graph) --------------------------------------------------
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with samples of N(mean, std^2) from the global (or given) generator."""
+    _checks.float_tensor("normal_", self, "tensor")
+    mean = _checks.real("normal_", "mean", mean)
+    std = _checks.real("normal_", "std", std, 0)
+    rng = _checks.generator("normal_", generator)
+    backend = get_backend(self.device)
+    sample = backend.random_normal(self.shape, self.dtype, rng)
+    return _fill_from(self, backend.add(backend.mul(sample, std), mean))
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with samples of U(a, b) from the global (or given) generator."""
+    _checks.float_tensor("uniform_", self, "tensor")
+    low = _checks.real("uniform_", "from", a)
+    high = _checks.real("uniform_", "to", b, low)
+    rng = _checks.generator("uniform_", generator)
+    backend = get_backend(self.device)
+    sample = backend.random_uniform(self.shape, self.dtype, rng)
+    return _fill_from(self, backend.add(backend.mul(sample, high - low), low))
+
+
+def _fill_from(self, array):
+    if self._requires_grad and self._node is None and autograd.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap the initialisation in `with minidl.no_grad():`")
+    get_backend(self.device).copy_(self._data, array)
+    self._version.value += 1
+    return self
+
+
+# ---- the augmented assignment operators -------------------------------------------------
+def iadd(self, other):
+    return add_(self, other)
+
+
+def isub(self, other):
+    return sub_(self, other)
+
+
+def imul(self, other):
+    return mul_(self, other)
+
+
+def itruediv(self, other):
+    return div_(self, other)
+
+
+def ipow(self, other):
+    return pow_(self, other)

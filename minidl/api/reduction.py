@@ -1,0 +1,195 @@
+"""Reductions with PyTorch's signatures: ``sum``, ``mean``, ``max``/``min``
+(values, or ``(values, indices)`` when a dim is given), ``amax``/``amin``,
+``argmax``/``argmin``, ``var``/``std`` (unbiased by default).
+
+``dim`` may be None (every dimension), an int or a tuple of ints; NumPy's
+``axis=`` and ``keepdims=`` are accepted as aliases, as PyTorch accepts them.
+"""
+
+from .. import _checks, _dtypes, return_types
+from ..backend import get_backend
+from ..ops import reduce as red
+from ..tensor import Tensor
+from ._common import cast, constant
+from .pointwise import maximum, minimum, mul, neg, sqrt, sub
+
+
+def _dim_args(op, input, dim, keepdim, axis, keepdims):
+    """(dims, keepdim) from PyTorch's or NumPy's spelling."""
+    _checks.tensor(op, input)
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim and its alias axis")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return _checks.dims(op, dim, input.ndim), _checks.boolean(op, "keepdim", bool(keepdim))
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The sum over ``dim`` (every element by default). Integer and bool inputs
+    sum to int64 unless ``dtype`` says otherwise."""
+    dims, keepdim = _dim_args("sum", input, dim, keepdim, axis, keepdims)
+    target = _checks.dtype("sum", dtype)
+    if target is None:
+        target = input.dtype if input.dtype.kind == "f" else _dtypes.int64
+    return red.Sum.apply(cast("sum", input, target), dims, keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The mean over ``dim``; floating point inputs only (or give ``dtype``).
+    The mean of nothing is nan."""
+    dims, keepdim = _dim_args("mean", input, dim, keepdim, axis, keepdims)
+    target = _checks.dtype("mean", dtype) or input.dtype
+    if target.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
+                           f"floating point dtype, got {input.dtype}; pass dtype= or "
+                           "convert with .float()")
+    return red.Mean.apply(cast("mean", input, target), dims, keepdim)
+
+
+def _check_not_empty(op, input, dims):
+    if input.numel() == 0:
+        empty = [a for a in (range(input.ndim) if dims is None else dims)
+                 if input.shape[a] == 0]
+        if dims is None or empty:
+            raise IndexError(f"{op}(): cannot reduce over a zero-size dimension (input shape "
+                             f"{input.shape}); specify a non-empty dim")
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The largest value over ``dim`` (every dimension when empty); tied maxima
+    share the gradient."""
+    dims, keepdim = _dim_args("amax", input, None if dim == () else dim, keepdim, axis,
+                              keepdims)
+    _check_not_empty("amax", input, dims)
+    return red.Amax.apply(input, dims, keepdim)
+
+
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The smallest value over ``dim`` (every dimension when empty)."""
+    dims, keepdim = _dim_args("amin", input, None if dim == () else dim, keepdim, axis,
+                              keepdims)
+    _check_not_empty("amin", input, dims)
+    flipped = _negated(input)
+    return _unnegate(red.Amax.apply(flipped, dims, keepdim), input.dtype)
+
+
+def _negated(input):
+    """-input in a dtype where every value can be negated (min via max)."""
+    if input.dtype.kind in "bu":
+        input = cast("min", input, _dtypes.int64)
+    return neg(input)
+
+
+def _unnegate(result, dtype):
+    return cast("min", neg(result), dtype)
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The index of the largest value along ``dim`` (of the flattened input when
+    dim is None), int64; the first one on ties, a NaN's position if any."""
+    return _arg_extreme("argmax", input, dim, keepdim, axis, keepdims, False)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The index of the smallest value along ``dim``, int64."""
+    return _arg_extreme("argmin", input, dim, keepdim, axis, keepdims, True)
+
+
+def _arg_extreme(op, input, dim, keepdim, axis, keepdims, smallest):
+    _checks.tensor(op, input)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    source = _negated(input) if smallest else input
+    backend = get_backend(input.device)
+    if dim is None:
+        _check_not_empty(op, input, None)
+        flat = backend.reshape(source._data, (input.numel(),))
+        index = backend.argmax(flat, 0)
+        if keepdim:
+            index = backend.reshape(index, (1,) * input.ndim)
+        return constant(index, input.device)
+    axis_ = _checks.dim(op, dim, input.ndim)
+    if input.ndim == 0:
+        return constant(backend.full((), 0, _dtypes.int64), input.device)
+    _check_not_empty(op, input, (axis_,))
+    index = backend.argmax(source._data, axis_)
+    if keepdim:
+        index = backend.reshape(index, _kept_shape(input.shape, axis_))
+    return constant(index, input.device)
+
+
+def _kept_shape(shape, axis):
+    return tuple(1 if a == axis else n for a, n in enumerate(shape))
+
+
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The largest value (a 0-d tensor), or along ``dim`` the named tuple
+    ``(values, indices)``. With a tensor as second argument, ``maximum``."""
+    return _extreme("max", return_types.max, input, dim, keepdim, axis, keepdims, False)
+
+
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The smallest value, or along ``dim`` the named tuple ``(values, indices)``."""
+    return _extreme("min", return_types.min, input, dim, keepdim, axis, keepdims, True)
+
+
+def _extreme(op, result_type, input, dim, keepdim, axis, keepdims, smallest):
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        return (minimum if smallest else maximum)(input, dim)
+    _checks.tensor(op, input)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if dim is None:
+        _check_not_empty(op, input, None)
+        if smallest:
+            return _unnegate(red.Amax.apply(_negated(input), None, False), input.dtype)
+        return red.Amax.apply(input, None, False)
+    axis_ = _checks.dim(op, dim, input.ndim)
+    keepdim = _checks.boolean(op, "keepdim", bool(keepdim))
+    if input.ndim == 0:
+        zero = constant(get_backend(input.device).full((), 0, _dtypes.int64), input.device)
+        return result_type(input, zero)
+    _check_not_empty(op, input, (axis_,))
+    indices = _arg_extreme(op, input, axis_, True, None, None, smallest)
+    values = red.SelectAlongDim.apply(input, indices._data, axis_, keepdim)
+    if not keepdim:
+        indices = constant(get_backend(input.device).reshape(
+            indices._data, input.shape[:axis_] + input.shape[axis_ + 1:]), input.device)
+    return result_type(values, indices)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """The variance over ``dim`` with Bessel's correction by default
+    (``correction=1``, i.e. divided by N - 1), as PyTorch. ``unbiased=False``
+    or ``correction=0`` gives the biased estimate. Fewer values than the
+    correction gives nan."""
+    if isinstance(dim, bool):  # torch.var(x, False): the legacy unbiased argument
+        dim, unbiased = None, dim
+    dims, keepdim = _dim_args("var", input, dim, keepdim, axis, keepdims)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"var(): std and var only support floating point dtypes, got "
+                           f"{input.dtype}")
+    if correction is not None and unbiased is not None:
+        raise TypeError("var(): give correction or unbiased, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    correction = _checks.real("var", "correction", correction)
+    count = red.reduced_count(input.shape, dims)
+    centered = sub(input, red.Mean.apply(input, dims, True))
+    total = red.Sum.apply(mul(centered, centered), dims, keepdim)
+    dof = count - correction
+    return mul(total, 1.0 / dof if dof > 0 else float("nan"))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """The standard deviation: ``sqrt(var(...))`` with the same arguments."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
+                    keepdims=keepdims))

@@ -1,0 +1,9 @@
+"""Named tuples returned by functions with several results, as
+``torch.return_types``: ``values, indices = x.max(1)`` or ``x.max(1).indices``."""
+
+from collections import namedtuple
+
+max = namedtuple("max", ["values", "indices"])
+min = namedtuple("min", ["values", "indices"])
+
+__all__ = ["max", "min"]

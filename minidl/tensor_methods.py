@@ -1,0 +1,174 @@
+"""The PyTorch methods and operators of ``Tensor``, one line each.
+
+Every method is the public function of the same name in ``minidl.api``
+(``x.exp()`` is ``mdl.exp(x)``); this table binds them to the class, so the
+class itself (``minidl/tensor.py``) stays at the bottom of the import graph
+and each method has one definition. ``grep "Tensor.exp ="`` finds a method.
+"""
+
+from . import autograd
+from .api import conversion, creation, inplace, linalg, pointwise, reduction, shape
+from .tensor import Tensor
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradient of this tensor into the leaves' ``.grad``
+    (``gradient`` seeds it; ones for a one-element tensor)."""
+    autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                         requires_grad=requires_grad)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+
+# ---- autograd -----------------------------------------------------------------
+Tensor.backward = _backward
+
+# ---- arithmetic and comparison operators --------------------------------------
+Tensor.__add__ = pointwise.add
+Tensor.__radd__ = pointwise.radd
+Tensor.__sub__ = pointwise.sub
+Tensor.__rsub__ = pointwise.rsub
+Tensor.__mul__ = pointwise.mul
+Tensor.__rmul__ = pointwise.rmul
+Tensor.__truediv__ = pointwise.div
+Tensor.__rtruediv__ = pointwise.rtruediv
+Tensor.__pow__ = pointwise.pow
+Tensor.__rpow__ = pointwise.rpow
+Tensor.__neg__ = pointwise.neg
+Tensor.__abs__ = pointwise.abs
+Tensor.__matmul__ = linalg.matmul
+Tensor.__rmatmul__ = linalg.rmatmul
+Tensor.__eq__ = pointwise.eq
+Tensor.__ne__ = pointwise.ne
+Tensor.__lt__ = pointwise.lt
+Tensor.__le__ = pointwise.le
+Tensor.__gt__ = pointwise.gt
+Tensor.__ge__ = pointwise.ge
+Tensor.__iadd__ = inplace.iadd
+Tensor.__isub__ = inplace.isub
+Tensor.__imul__ = inplace.imul
+Tensor.__itruediv__ = inplace.itruediv
+Tensor.__ipow__ = inplace.ipow
+Tensor.__getitem__ = shape.getitem
+# Defining __eq__ removes the inherited hash; tensors hash by identity, as in PyTorch.
+Tensor.__hash__ = object.__hash__
+
+# ---- elementwise maths ---------------------------------------------------------
+Tensor.add = pointwise.add
+Tensor.sub = pointwise.sub
+Tensor.subtract = pointwise.sub
+Tensor.mul = pointwise.mul
+Tensor.multiply = pointwise.mul
+Tensor.div = pointwise.div
+Tensor.divide = pointwise.div
+Tensor.true_divide = pointwise.div
+Tensor.pow = pointwise.pow
+Tensor.neg = pointwise.neg
+Tensor.negative = pointwise.neg
+Tensor.abs = pointwise.abs
+Tensor.exp = pointwise.exp
+Tensor.log = pointwise.log
+Tensor.sqrt = pointwise.sqrt
+Tensor.sigmoid = pointwise.sigmoid
+Tensor.tanh = pointwise.tanh
+Tensor.relu = pointwise.relu
+Tensor.clamp = pointwise.clamp
+Tensor.clip = pointwise.clamp
+Tensor.maximum = pointwise.maximum
+Tensor.minimum = pointwise.minimum
+Tensor.eq = pointwise.eq
+Tensor.ne = pointwise.ne
+Tensor.lt = pointwise.lt
+Tensor.le = pointwise.le
+Tensor.gt = pointwise.gt
+Tensor.ge = pointwise.ge
+
+# ---- in place --------------------------------------------------------------------
+Tensor.add_ = inplace.add_
+Tensor.sub_ = inplace.sub_
+Tensor.mul_ = inplace.mul_
+Tensor.div_ = inplace.div_
+Tensor.pow_ = inplace.pow_
+Tensor.clamp_ = inplace.clamp_
+Tensor.clip_ = inplace.clamp_
+Tensor.neg_ = inplace.neg_
+Tensor.exp_ = inplace.exp_
+Tensor.log_ = inplace.log_
+Tensor.sqrt_ = inplace.sqrt_
+Tensor.abs_ = inplace.abs_
+Tensor.sigmoid_ = inplace.sigmoid_
+Tensor.tanh_ = inplace.tanh_
+Tensor.relu_ = inplace.relu_
+Tensor.lerp_ = inplace.lerp_
+Tensor.copy_ = inplace.copy_
+Tensor.fill_ = inplace.fill_
+Tensor.zero_ = inplace.zero_
+Tensor.normal_ = inplace.normal_
+Tensor.uniform_ = inplace.uniform_
+
+# ---- reductions ------------------------------------------------------------------
+Tensor.sum = reduction.sum
+Tensor.mean = reduction.mean
+Tensor.max = reduction.max
+Tensor.min = reduction.min
+Tensor.amax = reduction.amax
+Tensor.amin = reduction.amin
+Tensor.argmax = reduction.argmax
+Tensor.argmin = reduction.argmin
+Tensor.var = reduction.var
+Tensor.std = reduction.std
+
+# ---- shape -----------------------------------------------------------------------
+Tensor.size = shape.size
+Tensor.reshape = shape.reshape
+Tensor.view = shape.view
+Tensor.view_as = shape.view_as
+Tensor.reshape_as = shape.reshape_as
+Tensor.flatten = shape.flatten
+Tensor.permute = shape.permute
+Tensor.transpose = shape.transpose
+Tensor.swapaxes = shape.transpose
+Tensor.swapdims = shape.transpose
+Tensor.t = shape.t
+Tensor.T = property(shape.T)
+Tensor.mT = property(shape.mT)
+Tensor.unsqueeze = shape.unsqueeze
+Tensor.squeeze = shape.squeeze
+
+# ---- linear algebra --------------------------------------------------------------
+Tensor.matmul = linalg.matmul
+Tensor.mm = linalg.matmul
+
+# ---- devices, dtypes and copies ----------------------------------------------------
+Tensor.to = conversion.to
+Tensor.cpu = conversion.cpu
+Tensor.cuda = conversion.cuda
+Tensor.type_as = conversion.type_as
+Tensor.float = conversion.float
+Tensor.double = conversion.double
+Tensor.long = conversion.long
+Tensor.int = conversion.int
+Tensor.bool = conversion.bool
+Tensor.clone = conversion.clone
+Tensor.contiguous = conversion.contiguous
+Tensor.new_zeros = _new_zeros
+Tensor.new_ones = _new_ones
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
