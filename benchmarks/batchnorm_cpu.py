@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from minidl.kernels.cpu import batch_norm_backward, batch_norm_forward_train
+from minidl.kernels.cpu.batchnorm import batch_norm_backward, batch_norm_forward_train
 
 SHAPES = [(60, 100), (64, 32, 28, 28), (256, 64, 14, 14), (1024, 1024)]
 

@@ -1,5 +1,7 @@
-"""Compiled kernels of minidl (installed as ``minidl.kernels``): ``cpu`` holds
-the Numba CPU kernels with their validating launchers.
+"""Kernels of minidl (installed as ``minidl.kernels``): ``cpu`` holds the CPU
+side (NumPy and Numba kernels), ``cuda`` the numba.cuda side, file for file
+the same families with the same public functions; ``checks`` holds the
+argument checks both sides run before any kernel.
 
 Numba's parallel kernels run on an OpenMP thread pool. By default its idle
 threads spin after every parallel region; on a small machine they then fight

@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ import pytest
 import minidl as mdl
 import minidl.functional as F
 from minidl import nn, optim
-from minidl.backend import cpu as cpu_backend
+from minidl.kernels.cpu import batchnorm, elementwise, im2col, pooling, softmax_ce
 from minidl.data import ArrayDataset, DataLoader
 from minidl.optim import lr_scheduler
 
@@ -728,10 +727,10 @@ def _kernel_tripwire(name):
 
 @pytest.fixture
 def no_kernels(monkeypatch):
-    """The CPU backend's Numba kernels replaced by functions that fail the test."""
-    names = [n for n in dir(cpu_backend.kernels) if not n.startswith("_")]
-    fake = types.SimpleNamespace(**{n: _kernel_tripwire(n) for n in names})
-    monkeypatch.setattr(cpu_backend, "kernels", fake)
+    """The CPU backend's Numba kernel launchers replaced by functions that fail the test."""
+    launchers = [(m, n) for m in (batchnorm, im2col, pooling, softmax_ce) for n in m.__all__]
+    for module, name in launchers + [(elementwise, "relu"), (elementwise, "relu_backward")]:
+        monkeypatch.setattr(module, name, _kernel_tripwire(name))
 
 
 @pytest.mark.parametrize("call, exc, op, detail", CASES)
@@ -1046,8 +1045,8 @@ def test_load_of_missing_and_foreign_files(tmp_path):
 def test_cross_entropy_labels_are_checked_before_the_kernel(monkeypatch):
     """The launcher's own range check is never the one that fires."""
     calls = []
-    real = cpu_backend.kernels.softmax_cross_entropy_forward
-    monkeypatch.setattr(cpu_backend.kernels, "softmax_cross_entropy_forward",
+    real = softmax_ce.softmax_cross_entropy_forward
+    monkeypatch.setattr(softmax_ce, "softmax_cross_entropy_forward",
                         lambda *a: calls.append(a) or real(*a))
     for labels in (np.array([0, 4]), np.array([-1, 0]), mdl.tensor([0, 9])):
         with pytest.raises(IndexError, match="cross_entropy: target"):

@@ -1,40 +1,14 @@
-"""Numba CPU kernels of minidl: the public launchers the CPU backend calls.
+"""CPU kernels of minidl (installed as ``minidl.kernels.cpu``): the functions
+the CPU backend (``minidl.backend.cpu``) delegates to, one file per family.
 
-Every launcher validates its inputs (TypeError for a wrong dtype, ValueError naming the
-function and the offending shape or value), makes them C-contiguous, allocates the
-outputs in the input's float dtype and runs a Numba kernel compiled on first use.
+``elementwise``, ``reduce``, ``layout`` (creation, transfer, shape, indexing,
+copies), ``matmul``, ``batchnorm``, ``im2col``, ``pooling``, ``softmax_ce``,
+``optim`` and ``random``: the same file names, and in each file the same
+public functions (its ``__all__``), as ``minidl.kernels.cuda``.  Where NumPy
+is the best tool the function is thin NumPy; the rest are Numba kernels
+(``@njit``, compiled on first use and cached) with a launcher beside each
+that validates its inputs (TypeError for a wrong type or dtype, ValueError
+naming the function and the offending shape or value, checks shared with the
+CUDA side in ``minidl.kernels.checks``), makes them C-contiguous and
+allocates the outputs in the input's float dtype.
 """
-
-from .activation import relu, relu_backward
-from .batchnorm import (
-    batch_norm_backward,
-    batch_norm_backward_eval,
-    batch_norm_forward_eval,
-    batch_norm_forward_train,
-)
-from .im2col import col2im, conv_output_size, im2col
-from .pooling import (
-    avg_pool2d_backward,
-    avg_pool2d_forward,
-    max_pool2d_backward,
-    max_pool2d_forward,
-)
-from .softmax_ce import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-
-__all__ = [
-    "relu",
-    "relu_backward",
-    "batch_norm_forward_train",
-    "batch_norm_forward_eval",
-    "batch_norm_backward",
-    "batch_norm_backward_eval",
-    "conv_output_size",
-    "im2col",
-    "col2im",
-    "max_pool2d_forward",
-    "max_pool2d_backward",
-    "avg_pool2d_forward",
-    "avg_pool2d_backward",
-    "softmax_cross_entropy_forward",
-    "softmax_cross_entropy_backward",
-]

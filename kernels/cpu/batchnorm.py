@@ -11,6 +11,7 @@ up to 5e-4, a large error in xhat when the spread is 1e-2.  Every output is comp
 float64 and rounded once to the input dtype.  Work is split over channels (NCHW) or over
 blocks of whole feature columns (NC); a channel's arithmetic never depends on the split,
 so results are bit-identical run to run and for any thread count.
+The mirror file is ``kernels/cuda/batchnorm.py``.
 """
 
 import math
@@ -19,14 +20,22 @@ import numba
 import numpy as np
 from numba import prange
 
+from ..checks import (
+    check_channel_row,
+    check_eps,
+    check_float,
+    check_no_zero_size,
+    check_running_var,
+    check_same,
+)
+from .layout import check_array, contiguous
+
 __all__ = [
     "batch_norm_forward_train",
     "batch_norm_forward_eval",
     "batch_norm_backward",
     "batch_norm_backward_eval",
 ]
-
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # Below this many elements an (N, C) input is handled as one column block: the work is a
 # few microseconds, less than what splitting it across threads would save.
@@ -300,36 +309,19 @@ def _bn_backward_nc(dy, x, params, dx, grads, training, block):
 # ------------------------------------------------------------------------- launchers
 
 
-def _check_input(fn, name, a):
-    """Return `a` as a C-contiguous (N, C) or (N, C, H, W) float array, or raise."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
-    if a.ndim not in (2, 4):
-        raise ValueError(
-            f"{fn}: {name} must have shape (N, C) or (N, C, H, W), got shape {a.shape}"
-        )
-    if a.shape[0] == 0:
-        raise ValueError(f"{fn}: empty batch, {name} has shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{fn}: {name} has a zero-size dimension, shape {a.shape}")
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+def _x_input(fn, name, a):
+    """`a` as a C-contiguous (N, C) or (N, C, H, W) float array, or raise."""
+    check_array(fn, name, a)
+    check_float(fn, name, a, (2, 4), "(N, C) or (N, C, H, W)")
+    check_no_zero_size(fn, name, a)
+    return contiguous(a)
 
 
-def _check_same(fn, name, a, ref_name, ref):
-    """Check `a` is an array with the shape and dtype of `ref`; return it C-contiguous."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype != ref.dtype:
-        raise TypeError(
-            f"{fn}: {name} dtype {a.dtype} does not match {ref_name} dtype {ref.dtype}"
-        )
-    if a.shape != ref.shape:
-        raise ValueError(
-            f"{fn}: {name} shape {a.shape} does not match {ref_name} shape {ref.shape}"
-        )
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+def _same_input(fn, name, a, ref_name, ref):
+    """`a` with the shape and dtype of `ref`, C-contiguous."""
+    check_array(fn, name, a)
+    check_same(fn, name, a, ref_name, ref)
+    return contiguous(a)
 
 
 def _channel_row(fn, name, a, x, out_row, default=None, float64_ok=False):
@@ -343,24 +335,8 @@ def _channel_row(fn, name, a, x, out_row, default=None, float64_ok=False):
         return
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{fn}: {name} must be a numpy.ndarray or None, got {type(a).__name__}")
-    if a.dtype != x.dtype and not (float64_ok and a.dtype == np.float64):
-        raise TypeError(f"{fn}: {name} dtype {a.dtype} does not match x dtype {x.dtype}")
-    if a.shape != (x.shape[1],):
-        raise ValueError(
-            f"{fn}: {name} must have shape (C,) = ({x.shape[1]},) for x of shape "
-            f"{x.shape}, got {a.shape}"
-        )
+    check_channel_row(fn, name, a, x, float64_ok)
     out_row[:] = a
-
-
-def _check_eps(fn, eps):
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise TypeError(f"{fn}: eps must be a real number, got {eps!r}") from None
-    if not (eps >= 0.0 and math.isfinite(eps)):
-        raise ValueError(f"{fn}: eps must be finite and >= 0, got {eps}")
-    return eps
 
 
 def _nc_block(n_batch, n_feat):
@@ -402,14 +378,14 @@ def batch_norm_forward_train(x, gamma, beta, eps):
     are (C,) float64; var is the biased (1/m) batch variance, invstd = 1/sqrt(var + eps).
     """
     fn = "batch_norm_forward_train"
-    x = _check_input(fn, "x", x)
+    x = _x_input(fn, "x", x)
     m = x.shape[0] if x.ndim == 2 else x.shape[0] * x.shape[2] * x.shape[3]
     if m <= 1:
         raise ValueError(
             f"{fn}: expected more than 1 value per channel when training, got input "
             f"shape {x.shape}"
         )
-    eps = _check_eps(fn, eps)
+    eps = check_eps(fn, eps)
     params = np.empty((4, x.shape[1]))
     _channel_row(fn, "gamma", gamma, x, params[0], 1.0)
     _channel_row(fn, "beta", beta, x, params[1], 0.0)
@@ -425,15 +401,14 @@ def batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps):
     of x's dtype.
     """
     fn = "batch_norm_forward_eval"
-    x = _check_input(fn, "x", x)
-    eps = _check_eps(fn, eps)
+    x = _x_input(fn, "x", x)
+    eps = check_eps(fn, eps)
     params = np.empty((4, x.shape[1]))
     _channel_row(fn, "gamma", gamma, x, params[0], 1.0)
     _channel_row(fn, "beta", beta, x, params[1], 0.0)
     _channel_row(fn, "running_mean", running_mean, x, params[2])
     _channel_row(fn, "running_var", running_var, x, params[3])
-    if np.any(params[3] + eps <= 0.0):
-        raise ValueError(f"{fn}: running_var + eps must be > 0 for every channel")
+    check_running_var(fn, params[3], eps)
     y, _ = _forward(x, params, eps, False)
     return y
 
@@ -461,8 +436,8 @@ def batch_norm_backward(dy, x, gamma, mean, invstd):
     dbeta): dx has x's shape, dgamma = sum(dy * xhat) and dbeta = sum(dy) are (C,).
     """
     fn = "batch_norm_backward"
-    x = _check_input(fn, "x", x)
-    dy = _check_same(fn, "dy", dy, "x", x)
+    x = _x_input(fn, "x", x)
+    dy = _same_input(fn, "dy", dy, "x", x)
     params = np.empty((3, x.shape[1]))
     _channel_row(fn, "mean", mean, x, params[0], float64_ok=True)
     _channel_row(fn, "invstd", invstd, x, params[1], float64_ok=True)
@@ -478,14 +453,13 @@ def batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps):
     Returns (dx, dgamma, dbeta) in x's dtype; dgamma, dbeta are (C,).
     """
     fn = "batch_norm_backward_eval"
-    x = _check_input(fn, "x", x)
-    dy = _check_same(fn, "dy", dy, "x", x)
-    eps = _check_eps(fn, eps)
+    x = _x_input(fn, "x", x)
+    dy = _same_input(fn, "dy", dy, "x", x)
+    eps = check_eps(fn, eps)
     params = np.empty((3, x.shape[1]))
     _channel_row(fn, "running_mean", running_mean, x, params[0])
     _channel_row(fn, "running_var", running_var, x, params[1])
     _channel_row(fn, "gamma", gamma, x, params[2], 1.0)
-    if np.any(params[1] + eps <= 0.0):
-        raise ValueError(f"{fn}: running_var + eps must be > 0 for every channel")
+    check_running_var(fn, params[1], eps)
     params[1] = 1.0 / np.sqrt(params[1] + eps)
     return _backward(dy, x, params, False)

@@ -5,17 +5,17 @@ cols[n] has shape (C*kh*kw, OH*OW) with row c*kh*kw + i*kw + j and column oh*OW 
 so W(O, C*kh*kw) @ cols[n] is the (O, OH*OW) = NCHW output of image n directly.
 col2im is the exact adjoint (it sums overlapping contributions), used for the input
 gradient.  Zero padding; output size floor((size + 2*pad - kernel) / stride) + 1.
+The mirror file is ``kernels/cuda/im2col.py``.
 """
-
-import operator
 
 import numba
 import numpy as np
 from numba import prange
 
-__all__ = ["conv_output_size", "im2col", "col2im"]
+from ..checks import check_cols_shape, check_float, check_x_shape, conv_geometry
+from .layout import check_array, contiguous
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+__all__ = ["im2col", "col2im"]
 
 
 # --------------------------------------------------------------------------- kernels
@@ -113,89 +113,18 @@ def _n_chunks(shape):
     return max(1, min(shape[0] * shape[1], 4 * numba.get_num_threads()))
 
 
-def _as_int(fn, name, value, minimum):
-    """`value` as a Python int >= minimum, else TypeError / ValueError naming it."""
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}"
-        ) from None
-    if value < minimum:
-        kind = "positive" if minimum == 1 else f">= {minimum}"
-        raise ValueError(f"{fn}: {name} must be {kind}, got {value}")
-    return value
-
-
-def conv_output_size(size, kernel, stride, pad):
-    """Output length of a convolution / pooling window sweep along one axis:
-    (size + 2*pad - kernel) // stride + 1.  Raises ValueError if it is not positive
-    (kernel larger than the padded input) or an argument is out of range."""
-    fn = "conv_output_size"
-    size = _as_int(fn, "size", size, 0)
-    kernel = _as_int(fn, "kernel", kernel, 1)
-    stride = _as_int(fn, "stride", stride, 1)
-    pad = _as_int(fn, "pad", pad, 0)
-    out = (size + 2 * pad - kernel) // stride + 1
-    if out <= 0:
-        raise ValueError(
-            f"{fn}: kernel {kernel} is larger than the padded input "
-            f"(size {size} + 2*pad {pad} = {size + 2 * pad}); output size would be {out}"
-        )
-    return out
-
-
-def _geometry(fn, shape, kh, kw, sh, sw, ph, pw):
-    """Validate window parameters against an (N, C, H, W) shape; return them with
-    (OH, OW)."""
-    kh = _as_int(fn, "kh", kh, 1)
-    kw = _as_int(fn, "kw", kw, 1)
-    sh = _as_int(fn, "sh", sh, 1)
-    sw = _as_int(fn, "sw", sw, 1)
-    ph = _as_int(fn, "ph", ph, 0)
-    pw = _as_int(fn, "pw", pw, 0)
-    _, _, height, width = shape
-    if kh > height + 2 * ph or kw > width + 2 * pw:
-        raise ValueError(
-            f"{fn}: kernel ({kh}, {kw}) is larger than the padded input "
-            f"({height} + 2*{ph}, {width} + 2*{pw}) = ({height + 2 * ph}, {width + 2 * pw})"
-        )
-    oh_size = (height + 2 * ph - kh) // sh + 1
-    ow_size = (width + 2 * pw - kw) // sw + 1
-    return kh, kw, sh, sw, ph, pw, oh_size, ow_size
-
-
-def _check_float(fn, name, a, ndim, layout):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
-    if a.ndim != ndim:
-        raise ValueError(f"{fn}: {name} must have shape {layout}, got shape {a.shape}")
-    if a.shape[0] == 0:
-        raise ValueError(f"{fn}: empty batch, {name} has shape {a.shape}")
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
-
-
-def _check_x_shape(fn, x_shape):
-    try:
-        shape = tuple(operator.index(d) for d in x_shape)
-    except TypeError:
-        raise TypeError(f"{fn}: x_shape must be a tuple of 4 ints, got {x_shape!r}") from None
-    if len(shape) != 4:
-        raise ValueError(f"{fn}: x_shape must be (N, C, H, W), got {shape}")
-    if min(shape) < 0:
-        raise ValueError(f"{fn}: x_shape has a negative dimension: {shape}")
-    if shape[0] == 0:
-        raise ValueError(f"{fn}: empty batch, x_shape is {shape}")
-    return shape
+def _float_input(fn, name, a, ndim, layout):
+    check_array(fn, name, a)
+    check_float(fn, name, a, (ndim,), layout)
+    return contiguous(a)
 
 
 def im2col(x, kh, kw, sh, sw, ph, pw):
     """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype (zero padding)."""
     fn = "im2col"
-    x = _check_float(fn, "x", x, 4, "(N, C, H, W)")
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
+    x = _float_input(fn, "x", x, 4, "(N, C, H, W)")
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, x.shape, kh, kw, sh, sw, ph,
+                                                             pw)
     n_batch, n_chan = x.shape[:2]
     cols = np.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
     if cols.size:
@@ -207,17 +136,11 @@ def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
     """Adjoint of im2col: fold cols (N, C*kh*kw, OH*OW) back into an array of x_shape,
     summing the entries of overlapping windows.  Output in cols' dtype."""
     fn = "col2im"
-    cols = _check_float(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
-    x_shape = _check_x_shape(fn, x_shape)
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
-    n_batch, n_chan = x_shape[:2]
-    expected = (n_batch, n_chan * kh * kw, oh_size * ow_size)
-    if cols.shape != expected:
-        raise ValueError(
-            f"{fn}: cols shape {cols.shape} does not match (N, C*kh*kw, OH*OW) = {expected} "
-            f"for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
-            f"pad ({ph}, {pw})"
-        )
+    cols = _float_input(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
+    x_shape = check_x_shape(fn, x_shape)
+    geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    check_cols_shape(fn, cols, x_shape, geometry)
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
     dx = np.empty(x_shape, dtype=cols.dtype)
     if dx.size:
         _col2im_kernel(cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size, _n_chunks(x_shape))

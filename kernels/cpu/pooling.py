@@ -8,12 +8,23 @@ the first maximum in row-major window order wins, and NaN propagates as in PyTor
 NaN is always taken, so the last NaN of the window wins); a window whose real elements
 are all -inf points at its first real element.  Average pooling counts the padding
 (count_include_pad=True): every window sum is divided by kh*kw.
+The mirror file is ``kernels/cuda/pooling.py``.
 """
 
+import numba
 import numpy as np
 from numba import njit, prange
 
-from .im2col import _as_int, _check_x_shape, _n_chunks
+from ..checks import (
+    check_argmax,
+    check_argmax_range,
+    check_float,
+    check_pool_dy,
+    check_x_shape,
+    pool_geometry,
+)
+from .layout import check_array, contiguous
+from .reduce import int_range
 
 __all__ = [
     "max_pool2d_forward",
@@ -22,7 +33,6 @@ __all__ = [
     "avg_pool2d_backward",
 ]
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Padded planes stacked per max-pooling group: ~64 KiB of float32, so the buffer, the
 # running maxima and their offsets stay in a core's L2 cache.
 _MAX_POOL_GROUP_ELEMENTS = 16384
@@ -270,59 +280,24 @@ def _avg_pool_backward_kernel(dy, dx, kh, kw, sh, sw, ph, pw, n_chunks):
 # ------------------------------------------------------------------------- launchers
 
 
-def _check_float4d(fn, name, a):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
-    if a.ndim != 4:
-        raise ValueError(f"{fn}: {name} must have shape (N, C, H, W), got shape {a.shape}")
-    if a.shape[0] == 0:
-        raise ValueError(f"{fn}: empty batch, {name} has shape {a.shape}")
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+def _n_chunks(shape):
+    """Plane chunks for a kernel: a few per thread for load balance (results do not
+    depend on it)."""
+    return max(1, min(shape[0] * shape[1], 4 * numba.get_num_threads()))
 
 
-def _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw):
-    """Validate pooling parameters for an (N, C, H, W) input; return them with the
-    output shape (N, C, OH, OW)."""
-    kh = _as_int(fn, "kh", kh, 1)
-    kw = _as_int(fn, "kw", kw, 1)
-    sh = _as_int(fn, "sh", sh, 1)
-    sw = _as_int(fn, "sw", sw, 1)
-    ph = _as_int(fn, "ph", ph, 0)
-    pw = _as_int(fn, "pw", pw, 0)
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(
-            f"{fn}: pad ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw}), "
-            f"i.e. <= ({kh // 2}, {kw // 2})"
-        )
-    n_batch, n_chan, height, width = x_shape
-    if height == 0 or width == 0:
-        # a window of padding only would have nothing to take the max of
-        raise ValueError(f"{fn}: input planes must not be empty, got shape {x_shape}")
-    if kh > height + 2 * ph or kw > width + 2 * pw:
-        raise ValueError(
-            f"{fn}: kernel ({kh}, {kw}) is larger than the padded input "
-            f"({height} + 2*{ph}, {width} + 2*{pw}) = ({height + 2 * ph}, {width + 2 * pw})"
-        )
-    if (height + 2 * ph) * (width + 2 * pw) + kw >= 2**31:
-        # flat positions inside a padded plane are kept as int32
-        raise ValueError(f"{fn}: input planes are too large for this kernel: {x_shape}")
-    out_shape = (
-        n_batch,
-        n_chan,
-        (height + 2 * ph - kh) // sh + 1,
-        (width + 2 * pw - kw) // sw + 1,
-    )
-    return (kh, kw, sh, sw, ph, pw), out_shape
+def _float_input(fn, name, a):
+    check_array(fn, name, a)
+    check_float(fn, name, a, (4,), "(N, C, H, W)")
+    return contiguous(a)
 
 
 def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """Max pooling.  x (N, C, H, W) float32/float64 -> (y, argmax), both (N, C, OH, OW):
     y in x's dtype, argmax int64 flat indices h*W + w into each input plane."""
     fn = "max_pool2d_forward"
-    x = _check_float4d(fn, "x", x)
-    window, out_shape = _geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
+    x = _float_input(fn, "x", x)
+    window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
     y = np.empty(out_shape, dtype=x.dtype)
     argmax = np.empty(out_shape, dtype=np.int64)
     if y.size:
@@ -338,28 +313,13 @@ def max_pool2d_backward(dy, argmax, x_shape):
     dy and argmax are (N, C, OH, OW); argmax holds flat indices in [0, H*W) as returned
     by max_pool2d_forward."""
     fn = "max_pool2d_backward"
-    dy = _check_float4d(fn, "dy", dy)
-    x_shape = _check_x_shape(fn, x_shape)
-    if not isinstance(argmax, np.ndarray):
-        raise TypeError(f"{fn}: argmax must be a numpy.ndarray, got {type(argmax).__name__}")
-    if not np.issubdtype(argmax.dtype, np.integer):
-        raise TypeError(f"{fn}: argmax must have an integer dtype, got {argmax.dtype}")
-    if argmax.shape != dy.shape:
-        raise ValueError(f"{fn}: argmax shape {argmax.shape} does not match dy shape {dy.shape}")
-    if dy.shape[:2] != x_shape[:2]:
-        raise ValueError(
-            f"{fn}: dy shape {dy.shape} does not match x_shape {x_shape} in (N, C)"
-        )
-    plane_size = x_shape[2] * x_shape[3]
+    dy = _float_input(fn, "dy", dy)
+    x_shape = check_x_shape(fn, x_shape)
+    check_array(fn, "argmax", argmax)
+    check_argmax(fn, argmax, dy, x_shape)
     if argmax.size:
         # range-check before the int64 conversion, which would wrap huge unsigned values
-        lo, hi = int(argmax.min()), int(argmax.max())
-        if lo < 0 or hi >= plane_size:
-            bad = lo if lo < 0 else hi
-            raise ValueError(
-                f"{fn}: argmax value {bad} is out of range [0, H*W) = [0, {plane_size}) "
-                f"for x_shape {x_shape}"
-            )
+        check_argmax_range(fn, *int_range(argmax), x_shape)
     argmax = np.ascontiguousarray(argmax, dtype=np.int64)
     dx = np.empty(x_shape, dtype=dy.dtype)
     if dx.size:
@@ -371,8 +331,8 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """Average pooling (count_include_pad=True).  x (N, C, H, W) -> y (N, C, OH, OW) in
     x's dtype, each window sum divided by kh*kw."""
     fn = "avg_pool2d_forward"
-    x = _check_float4d(fn, "x", x)
-    window, out_shape = _geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
+    x = _float_input(fn, "x", x)
+    window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
     y = np.empty(out_shape, dtype=x.dtype)
     if y.size:
         _avg_pool_forward_kernel(x, y, *window, _n_chunks(y.shape))
@@ -382,15 +342,10 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
 def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
     """Gradient of avg_pool2d_forward: dy (N, C, OH, OW) -> dx of x_shape (dy's dtype)."""
     fn = "avg_pool2d_backward"
-    dy = _check_float4d(fn, "dy", dy)
-    x_shape = _check_x_shape(fn, x_shape)
-    window, out_shape = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
-    if dy.shape != out_shape:
-        raise ValueError(
-            f"{fn}: dy shape {dy.shape} does not match the pooling output shape "
-            f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
-            f"pad ({ph}, {pw})"
-        )
+    dy = _float_input(fn, "dy", dy)
+    x_shape = check_x_shape(fn, x_shape)
+    window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    check_pool_dy(fn, dy, out_shape, x_shape, window)
     dx = np.empty(x_shape, dtype=dy.dtype)
     if dx.size:
         _avg_pool_backward_kernel(dy, dx, *window, _n_chunks(dx.shape))

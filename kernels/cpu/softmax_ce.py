@@ -5,6 +5,7 @@ the softmax probabilities it saves for the backward pass, and that backward pass
 dlogits = (probs - onehot(labels)) * grad_losses[:, None].  Rows are independent; each
 is computed in float64 after subtracting its maximum, so logits of any finite magnitude
 (e.g. +-1e4) give finite losses and probabilities.
+The mirror file is ``kernels/cuda/softmax_ce.py``.
 """
 
 import math
@@ -13,9 +14,17 @@ import numba
 import numpy as np
 from numba import prange
 
-__all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
+from ..checks import (
+    check_float,
+    check_grad_losses,
+    check_has_classes,
+    check_label_range,
+    check_labels,
+)
+from .layout import check_array, contiguous
+from .reduce import int_range
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+__all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
 
 
 # --------------------------------------------------------------------------- kernels
@@ -69,35 +78,20 @@ def _softmax_ce_backward_kernel(probs, labels, grad_losses, dlogits):
 # ------------------------------------------------------------------------- launchers
 
 
-def _check_float2d(fn, name, a):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
-    if a.ndim != 2:
-        raise ValueError(f"{fn}: {name} must have shape (N, K), got shape {a.shape}")
-    if a.shape[0] == 0:
-        raise ValueError(f"{fn}: empty batch, {name} has shape {a.shape}")
-    if a.shape[1] == 0:
-        raise ValueError(f"{fn}: {name} has no classes, shape {a.shape}")
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+def _probs_input(fn, name, a):
+    """(N, K) float logits or probabilities, C-contiguous."""
+    check_array(fn, name, a)
+    check_float(fn, name, a, (2,), "(N, K)")
+    check_has_classes(fn, name, a)
+    return contiguous(a)
 
 
-def _check_labels(fn, labels, n_rows, n_classes):
+def _labels_input(fn, labels, n_rows, n_classes):
     """Labels as C-contiguous int64 (N,), every value in [0, K)."""
-    if not isinstance(labels, np.ndarray):
-        raise TypeError(f"{fn}: labels must be a numpy.ndarray, got {type(labels).__name__}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{fn}: labels must have an integer dtype, got {labels.dtype}")
-    if labels.shape != (n_rows,):
-        raise ValueError(
-            f"{fn}: labels must have shape (N,) = ({n_rows},), got shape {labels.shape}"
-        )
+    check_array(fn, "labels", labels)
+    check_labels(fn, labels, n_rows)
     # range-check before the int64 conversion, which would wrap huge unsigned values
-    lo, hi = int(labels.min()), int(labels.max())
-    if lo < 0 or hi >= n_classes:
-        bad = lo if lo < 0 else hi
-        raise ValueError(f"{fn}: label {bad} is out of range [0, {n_classes})")
+    check_label_range(fn, *int_range(labels), n_classes)
     return np.ascontiguousarray(labels, dtype=np.int64)
 
 
@@ -105,8 +99,8 @@ def softmax_cross_entropy_forward(logits, labels):
     """logits (N, K) float32/float64, labels (N,) integers in [0, K) ->
     (losses (N,), probs (N, K)), both in logits' dtype."""
     fn = "softmax_cross_entropy_forward"
-    logits = _check_float2d(fn, "logits", logits)
-    labels = _check_labels(fn, labels, *logits.shape)
+    logits = _probs_input(fn, "logits", logits)
+    labels = _labels_input(fn, labels, *logits.shape)
     losses = np.empty(logits.shape[0], dtype=logits.dtype)
     probs = np.empty_like(logits)
     n_chunks = min(logits.shape[0], 4 * numba.get_num_threads())
@@ -118,22 +112,10 @@ def softmax_cross_entropy_backward(probs, labels, grad_losses):
     """probs (N, K) from the forward, labels (N,), grad_losses (N,) of probs' dtype ->
     dlogits (N, K) = (probs - onehot(labels)) * grad_losses[:, None]."""
     fn = "softmax_cross_entropy_backward"
-    probs = _check_float2d(fn, "probs", probs)
-    labels = _check_labels(fn, labels, *probs.shape)
-    if not isinstance(grad_losses, np.ndarray):
-        raise TypeError(
-            f"{fn}: grad_losses must be a numpy.ndarray, got {type(grad_losses).__name__}"
-        )
-    if grad_losses.dtype != probs.dtype:
-        raise TypeError(
-            f"{fn}: grad_losses dtype {grad_losses.dtype} does not match probs dtype "
-            f"{probs.dtype}"
-        )
-    if grad_losses.shape != (probs.shape[0],):
-        raise ValueError(
-            f"{fn}: grad_losses must have shape (N,) = ({probs.shape[0]},), got shape "
-            f"{grad_losses.shape}"
-        )
+    probs = _probs_input(fn, "probs", probs)
+    labels = _labels_input(fn, labels, *probs.shape)
+    check_array(fn, "grad_losses", grad_losses)
+    check_grad_losses(fn, grad_losses, probs)
     grad_losses = np.ascontiguousarray(grad_losses)
     dlogits = np.empty_like(probs)
     _softmax_ce_backward_kernel(probs, labels, grad_losses, dlogits)

@@ -1,6 +1,6 @@
 """Batch normalisation on the device: kernels and their validating launchers.
 
-Same semantics as ``minidl.kernels.cpu.batchnorm`` (PyTorch's): statistics per
+Same semantics as ``kernels/cpu/batchnorm.py``, its mirror (PyTorch's): statistics per
 feature of (N, C) or per channel of (N, C, H, W) over N (and H, W); the biased
 variance (1/m) normalises.  An input is seen as (N, C, HW) with HW = 1 for
 (N, C), so one set of kernels serves both layouts.
@@ -29,11 +29,16 @@ import math
 import numpy as np
 from numba import cuda, float64
 
-from ..cpu.batchnorm import _check_eps
+from ..checks import (
+    check_channel_row,
+    check_eps,
+    check_float,
+    check_no_zero_size,
+    check_running_var,
+    check_same,
+)
 from .config import THREADS_PER_BLOCK, blocks_for
-from .elementwise import fill
-from .layout import flat
-from .validate import check_channel_row, check_float, check_same
+from .layout import check_array, fill, flat
 
 __all__ = [
     "batch_norm_forward_train",
@@ -169,10 +174,28 @@ def _bn_backward_kernel(dy, x, gamma, mean, stat, stat_is_var, eps, training,
 
 
 def _check_x(fn, x):
+    check_array(fn, "x", x)
     check_float(fn, "x", x, (2, 4), "(N, C) or (N, C, H, W)")
-    if x.size == 0:
-        raise ValueError(f"{fn}: x has a zero-size dimension, shape {tuple(x.shape)}")
+    check_no_zero_size(fn, "x", x)
     return x
+
+
+def _check_same(fn, name, a, ref_name, ref):
+    check_array(fn, name, a)
+    check_same(fn, name, a, ref_name, ref)
+    return a
+
+
+def _check_row(fn, name, a, x, optional, float64_ok=False):
+    """A (C,) device array of x's dtype (or float64 when ``float64_ok``); None is
+    allowed when ``optional``."""
+    if a is None:
+        if optional:
+            return None
+        raise TypeError(f"{fn}: {name} must be a CUDA device array, got None")
+    check_array(fn, name, a)
+    check_channel_row(fn, name, a, x, float64_ok)
+    return a
 
 
 def _dims(x):
@@ -191,8 +214,7 @@ def _or_const(a, x, value):
 
 def _check_running_var(fn, running_var, eps):
     # a host copy of C values: the one check that reads device data, as the CPU does
-    if np.any(running_var.copy_to_host().astype(np.float64) + eps <= 0.0):
-        raise ValueError(f"{fn}: running_var + eps must be > 0 for every channel")
+    check_running_var(fn, running_var.copy_to_host().astype(np.float64), eps)
 
 
 def batch_norm_forward_train(x, gamma, beta, eps):
@@ -203,9 +225,9 @@ def batch_norm_forward_train(x, gamma, beta, eps):
     if n * hw <= 1:
         raise ValueError(f"{fn}: expected more than 1 value per channel when training, got "
                          f"input shape {tuple(x.shape)}")
-    eps = _check_eps(fn, eps)
-    check_channel_row(fn, "gamma", gamma, x, True)
-    check_channel_row(fn, "beta", beta, x, True)
+    eps = check_eps(fn, eps)
+    _check_row(fn, "gamma", gamma, x, True)
+    _check_row(fn, "beta", beta, x, True)
     gamma = _or_const(gamma, x, 1.0)
     beta = _or_const(beta, x, 0.0)
     y = cuda.device_array(x.shape, dtype=x.dtype)
@@ -222,11 +244,11 @@ def batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps):
     """y normalised with the running statistics; see the CPU launcher."""
     fn = "batch_norm_forward_eval"
     _check_x(fn, x)
-    eps = _check_eps(fn, eps)
-    check_channel_row(fn, "gamma", gamma, x, True)
-    check_channel_row(fn, "beta", beta, x, True)
-    check_channel_row(fn, "running_mean", running_mean, x, False)
-    check_channel_row(fn, "running_var", running_var, x, False)
+    eps = check_eps(fn, eps)
+    _check_row(fn, "gamma", gamma, x, True)
+    _check_row(fn, "beta", beta, x, True)
+    _check_row(fn, "running_mean", running_mean, x, False)
+    _check_row(fn, "running_var", running_var, x, False)
     _check_running_var(fn, running_var, eps)
     gamma = _or_const(gamma, x, 1.0)
     beta = _or_const(beta, x, 0.0)
@@ -253,10 +275,10 @@ def batch_norm_backward(dy, x, gamma, mean, invstd):
     """(dx, dgamma, dbeta) through the batch statistics; see the CPU launcher."""
     fn = "batch_norm_backward"
     _check_x(fn, x)
-    check_same(fn, "dy", dy, "x", x)
-    check_channel_row(fn, "mean", mean, x, False, float64_ok=True)
-    check_channel_row(fn, "invstd", invstd, x, False, float64_ok=True)
-    check_channel_row(fn, "gamma", gamma, x, True)
+    _check_same(fn, "dy", dy, "x", x)
+    _check_row(fn, "mean", mean, x, False, float64_ok=True)
+    _check_row(fn, "invstd", invstd, x, False, float64_ok=True)
+    _check_row(fn, "gamma", gamma, x, True)
     return _backward(dy, x, gamma, mean, invstd, False, 0.0, True)
 
 
@@ -264,10 +286,10 @@ def batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps):
     """(dx, dgamma, dbeta) with the running statistics as constants."""
     fn = "batch_norm_backward_eval"
     _check_x(fn, x)
-    check_same(fn, "dy", dy, "x", x)
-    eps = _check_eps(fn, eps)
-    check_channel_row(fn, "running_mean", running_mean, x, False)
-    check_channel_row(fn, "running_var", running_var, x, False)
-    check_channel_row(fn, "gamma", gamma, x, True)
+    _check_same(fn, "dy", dy, "x", x)
+    eps = check_eps(fn, eps)
+    _check_row(fn, "running_mean", running_mean, x, False)
+    _check_row(fn, "running_var", running_var, x, False)
+    _check_row(fn, "gamma", gamma, x, True)
     _check_running_var(fn, running_var, eps)
     return _backward(dy, x, gamma, running_mean, running_var, True, eps, False)

@@ -1,4 +1,5 @@
-"""Launch configuration shared by every CUDA kernel of minidl.
+"""Launch configuration shared by every CUDA kernel of minidl, and the check
+that a GPU (or the simulator) is there at all.
 
 ``THREADS_PER_BLOCK`` is the one block size: elementwise kernels launch 1-d
 blocks of it, reductions use it as the width of their shared-memory tree (so it
@@ -15,6 +16,7 @@ THREADS_PER_BLOCK being a power of two and a perfect square).
 
 import math
 
+from numba import cuda
 from numba.core import config as _numba_config
 
 SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)
@@ -39,3 +41,14 @@ assert TILE * TILE == THREADS_PER_BLOCK, "the matmul tile must use the whole blo
 def blocks_for(n_items, per_block=THREADS_PER_BLOCK):
     """Blocks for a grid-stride launch over ``n_items`` work items."""
     return max(1, min(MAX_BLOCKS, -(-n_items // per_block)))
+
+
+_FIX = ("install the 'cuda' extra (pip install 'minidl[cuda]') on a machine with an NVIDIA "
+        "GPU and driver, or set NUMBA_ENABLE_CUDASIM=1 before starting Python to run the CUDA "
+        "backend on Numba's simulator")
+
+
+def require_gpu():
+    """RuntimeError naming the fix unless numba.cuda has a usable GPU (or the simulator)."""
+    if not cuda.is_available():
+        raise RuntimeError(f"the CUDA backend needs a usable GPU, and none was found: {_FIX}")

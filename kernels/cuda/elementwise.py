@@ -1,6 +1,7 @@
-"""Elementwise CUDA kernels: binary arithmetic and comparisons with NumPy
-broadcasting, where, unary maths, activations and their backward forms, casts,
-fill and arange.
+"""Elementwise primitives on the device, with NumPy broadcasting: arithmetic,
+comparisons, where, unary maths, activations and their backward forms, and
+``lerp_`` (running averages).  The mirror file is
+``kernels/cpu/elementwise.py``: same public names, same results.
 
 Broadcasting: the host computes the result shape and, per operand, one stride
 per output axis (0 on broadcast axes, see ``layout``); one kernel unravels each
@@ -8,17 +9,39 @@ flat output index.  A Python scalar operand is passed to the kernel as a scalar
 of the result dtype (no device copy); the kernel variants for
 (array, array), (array, scalar) and (scalar, array) are built by one factory.
 Result dtypes follow NumPy's promotion rules (NEP 50: a Python scalar takes the
-array's dtype), computed with ``numpy.result_type`` on the host.
+array's dtype), computed with ``numpy.result_type`` on the host; an operation
+on scalars only is done by NumPy on the host and uploaded.
+
+Each op is an integer code and one branch of a device function (``_arith``,
+``_compare``, ``_unary_op``), so adding an op is a code, a branch and its
+primitive function at the end of this file.
 """
 
+import builtins
 import math
-import numbers
 
 import numpy as np
-from numba import cuda
+from numba import cuda, float64
 
 from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import broadcast_strides, coalesce, flat, offset_of
+from .layout import (
+    as_array,
+    as_kernel_scalar,
+    broadcast_strides,
+    coalesce,
+    flat,
+    from_numpy,
+    is_device_array,
+    is_scalar,
+    offset_of,
+    operand,
+)
+
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "compare", "where",
+    "neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "sigmoid_backward",
+    "relu", "relu_backward", "tanh", "tanh_backward", "lerp_",
+]
 
 # binary arithmetic codes (one kernel, the op is a uniform branch)
 ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, SIGMOID_BWD, RELU_BWD, TANH_BWD = range(10)
@@ -73,7 +96,7 @@ def _compare(op, x, y):
 
 
 @cuda.jit(device=True)
-def _unary(op, v):
+def _unary_op(op, v):
     if op == NEG:
         return -v
     if op == EXP:
@@ -83,7 +106,7 @@ def _unary(op, v):
     if op == SQRT:
         return math.sqrt(v)
     if op == ABS:
-        return abs(v)
+        return builtins.abs(v)  # (this module's abs is the primitive)
     if op == SIGN:
         if v > 0:
             return v * 0 + 1
@@ -92,7 +115,7 @@ def _unary(op, v):
         return v * 0  # keeps 0 as 0 and NaN as NaN
     if op == SIGMOID:
         # exp(-|v|) never overflows; each branch is the exact logistic form
-        e = math.exp(-abs(v))
+        e = math.exp(-builtins.abs(v))
         if v >= 0:
             return 1 / (1 + e)
         return e / (1 + e)
@@ -143,23 +166,15 @@ def _unary_kernel(op, x, out):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, out.size, step):
-        out[i] = _unary(op, x[i])
+        out[i] = _unary_op(op, x[i])
 
 
 @cuda.jit
-def _cast_kernel(x, out):
+def _lerp_kernel(dst, src, weight):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = x[i]
-
-
-@cuda.jit
-def _to_bool_kernel(x, out):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = x[i] != 0
+    for i in range(start, dst.size, step):
+        dst[i] = (1.0 - weight) * float64(dst[i]) + weight * float64(src[i])
 
 
 @cuda.jit
@@ -173,22 +188,6 @@ def _where_kernel(cond, c_strides, a, a_strides, b, b_strides, out, shape):
             out[i] = b[offset_of(i, shape, b_strides)]
 
 
-@cuda.jit
-def _fill_kernel(out, value):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = value
-
-
-@cuda.jit
-def _arange_kernel(out, start_value, step_value):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = start_value + i * step_value
-
-
 # ------------------------------------------------------------------------- launchers
 
 
@@ -197,20 +196,11 @@ def _launch(kernel, n, *args):
         kernel[blocks_for(n), THREADS_PER_BLOCK](*args)
 
 
-def is_scalar(v):
-    return isinstance(v, (numbers.Number, np.generic)) and not isinstance(v, np.ndarray)
-
-
 def _operand_meta(v):
     """(shape, dtype-or-value for result_type) of an array or a Python scalar."""
     if is_scalar(v):
         return (), v
     return tuple(v.shape), np.dtype(v.dtype)
-
-
-def _as_kernel_scalar(value, dtype):
-    """A Python scalar as a NumPy scalar of ``dtype``, so the kernel computes in it."""
-    return np.dtype(dtype).type(value)
 
 
 def binary(kind, op, a, b, out_dtype=None, out=None):
@@ -232,9 +222,9 @@ def binary(kind, op, a, b, out_dtype=None, out=None):
     if out is None:
         out = cuda.device_array(shape, dtype=out_dtype)
     if a_scalar:
-        a = _as_kernel_scalar(a, compute)
+        a = as_kernel_scalar(a, compute)
     if b_scalar:
-        b = _as_kernel_scalar(b, compute)
+        b = as_kernel_scalar(b, compute)
     n = out.size
     if n:
         a_str = (0,) * len(shape) if a_scalar else broadcast_strides(a_shape, shape)
@@ -248,18 +238,21 @@ def binary(kind, op, a, b, out_dtype=None, out=None):
     return out
 
 
-def where(cond, a, b, scalar_to_device):
-    """a where cond else b, all broadcast; scalars become 0-d device arrays
-    through ``scalar_to_device(value, dtype)``."""
+def _scalar_to_device(value, dtype):
+    return cuda.to_device(np.asarray(value, dtype=dtype))
+
+
+def _where(cond, a, b):
+    """a where cond else b, all broadcast; scalars become 0-d device arrays."""
     a_meta = _operand_meta(a)[1]
     b_meta = _operand_meta(b)[1]
     dtype = np.result_type(a_meta, b_meta)
     if is_scalar(a):
-        a = scalar_to_device(a, dtype)
+        a = _scalar_to_device(a, dtype)
     if is_scalar(b):
-        b = scalar_to_device(b, dtype)
+        b = _scalar_to_device(b, dtype)
     if is_scalar(cond):
-        cond = scalar_to_device(cond, np.bool_)
+        cond = _scalar_to_device(cond, np.bool_)
     shape = np.broadcast_shapes(tuple(cond.shape), tuple(a.shape), tuple(b.shape))
     out = cuda.device_array(shape, dtype=dtype)
     if out.size:
@@ -276,32 +269,161 @@ def unary(op, x, out_dtype):
     return out
 
 
-def cast(x, dtype):
-    """A new contiguous array with x's values converted to ``dtype`` (NumPy's
-    astype: floats truncate towards zero, anything non-zero is True)."""
-    dtype = np.dtype(dtype)
-    out = cuda.device_array(x.shape, dtype=dtype)
-    kernel = _to_bool_kernel if dtype == np.bool_ else _cast_kernel
-    _launch(kernel, out.size, flat(x), flat(out))
-    return out
+# --------------------------------------------------------------------------- operand glue
+# What the primitives share: operands checked and made device arrays or scalars,
+# broadcast shapes checked, NumPy's result dtypes, and scalar-only operations
+# done by NumPy on the host.
+
+_HOST_ARITH = {ADD: np.add, SUB: np.subtract, MUL: np.multiply, DIV: np.true_divide,
+               POW: np.power, MAXIMUM: np.maximum, MINIMUM: np.minimum}
+_HOST_COMPARE = {EQ: np.equal, NE: np.not_equal, LT: np.less, LE: np.less_equal,
+                 GT: np.greater, GE: np.greater_equal}
 
 
-def fill(out, value):
-    _launch(_fill_kernel, out.size, flat(out), _as_kernel_scalar(value, out.dtype))
-    return out
+def _shape_of(v):
+    return np.shape(v) if is_scalar(v) else tuple(v.shape)
 
 
-def arange(start, stop, step, dtype):
-    """NumPy's arange(start, stop, step) computed as start + i * step."""
-    dtype = np.dtype(dtype)
-    if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
-        n = max(0, -(-(int(stop) - int(start)) // int(step)))
-    else:
-        n = max(0, math.ceil((stop - start) / step))
-    out = cuda.device_array((n,), dtype=dtype)
-    compute = np.result_type(dtype, np.float64) if dtype.kind == "f" else dtype
-    if dtype.kind not in "f" and not all(isinstance(v, (int, np.integer)) for v in (start, step)):
-        compute = np.dtype(np.float64)
-    _launch(_arange_kernel, n, out, _as_kernel_scalar(start, compute),
-            _as_kernel_scalar(step, compute))
-    return out
+def _binary(fn, kind, op, a, b, out_dtype=None):
+    a = operand(fn, a)
+    b = operand(fn, b)
+    if is_scalar(a) and is_scalar(b):
+        # nothing on the device: let NumPy decide value and dtype, then upload
+        if kind == "compare":
+            result = _HOST_COMPARE[op](a, b)
+        else:
+            result = np.asarray(_HOST_ARITH[op](a, b))
+            result = result if out_dtype is None else result.astype(out_dtype)
+        return from_numpy(np.asarray(result))
+    try:
+        np.broadcast_shapes(_shape_of(a), _shape_of(b))
+    except ValueError:
+        raise ValueError(f"{fn}: shapes {_shape_of(a)} and {_shape_of(b)} cannot "
+                         "be broadcast together") from None
+    return binary(kind, op, a, b, out_dtype)
+
+
+def _unary(fn, op, x, float_result):
+    x = as_array(fn, x)
+    dtype = np.dtype(x.dtype)
+    if float_result and dtype.kind != "f":
+        dtype = np.result_type(dtype, np.float64) if dtype.kind in "iub" else dtype
+    return unary(op, x, dtype)
+
+
+# --------------------------------------------------------------------------- binary
+
+
+def add(a, b):
+    return _binary("add", "arith", ADD, a, b)
+
+
+def sub(a, b):
+    return _binary("sub", "arith", SUB, a, b)
+
+
+def mul(a, b):
+    return _binary("mul", "arith", MUL, a, b)
+
+
+def div(a, b):
+    a_kind = np.result_type(*(np.dtype(v.dtype) if is_device_array(v) else v
+                              for v in (a, b))).kind
+    # true division: integers divide to float64, as NumPy's true_divide
+    out_dtype = np.dtype(np.float64) if a_kind in "iub" else None
+    return _binary("div", "arith", DIV, a, b, out_dtype)
+
+
+def pow(a, b):  # noqa: A001 - the primitive's name
+    return _binary("pow", "arith", POW, a, b)
+
+
+def maximum(a, b):
+    return _binary("maximum", "arith", MAXIMUM, a, b)
+
+
+def minimum(a, b):
+    return _binary("minimum", "arith", MINIMUM, a, b)
+
+
+def compare(op, a, b):
+    code = COMPARE_CODES.get(op)
+    if code is None:
+        raise ValueError(f"compare: unknown comparison {op!r}, expected one of "
+                         f"{sorted(COMPARE_CODES)}")
+    return _binary("compare", "compare", code, a, b)
+
+
+def where(condition, a, b):
+    condition = operand("where", condition)
+    a = operand("where", a)
+    b = operand("where", b)
+    return _where(condition, a, b)
+
+
+# --------------------------------------------------------------------------- unary
+
+
+def neg(x):
+    return _unary("neg", NEG, x, False)
+
+
+def exp(x):
+    return _unary("exp", EXP, x, True)
+
+
+def log(x):
+    return _unary("log", LOG, x, True)
+
+
+def sqrt(x):
+    return _unary("sqrt", SQRT, x, True)
+
+
+def abs(x):  # noqa: A001
+    return _unary("abs", ABS, x, False)
+
+
+def sign(x):
+    return _unary("sign", SIGN, x, False)
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def sigmoid(x):
+    return _unary("sigmoid", SIGMOID, x, True)
+
+
+def sigmoid_backward(dy, y):
+    return _binary("sigmoid_backward", "arith", SIGMOID_BWD, dy, y)
+
+
+def relu(x):
+    return _unary("relu", RELU, x, False)
+
+
+def relu_backward(dy, x):
+    dy = as_array("relu_backward", dy)
+    return _binary("relu_backward", "arith", RELU_BWD, dy, x, dy.dtype)
+
+
+def tanh(x):
+    return _unary("tanh", TANH, x, True)
+
+
+def tanh_backward(dy, y):
+    return _binary("tanh_backward", "arith", TANH_BWD, dy, y)
+
+
+# --------------------------------------------------------------------------- in place
+
+
+def lerp_(dst, src, weight):
+    """dst = (1 - weight) * dst + weight * src, in place (same shapes)."""
+    dst = as_array("lerp_", dst)
+    src = as_array("lerp_", src)
+    if tuple(src.shape) != tuple(dst.shape):
+        raise ValueError(f"lerp_: src shape {tuple(src.shape)} does not match param shape "
+                         f"{tuple(dst.shape)}")
+    _launch(_lerp_kernel, dst.size, flat(dst), flat(src), float(weight))

@@ -1,4 +1,4 @@
-"""im2col / col2im on the device, with the layout of ``minidl.kernels.cpu.im2col``:
+"""im2col / col2im on the device, with the layout of ``kernels/cpu/im2col.py``, its mirror:
 cols (N, C*kh*kw, OH*OW), row c*kh*kw + i*kw + j, column oh*OW + ow, zero padding.
 
 im2col is a pure gather: one thread per cols element (grid-stride).  col2im is
@@ -10,10 +10,9 @@ deterministic.
 
 from numba import cuda, float64
 
-from ..cpu.im2col import _check_x_shape, _geometry
+from ..checks import check_cols_shape, check_float, check_x_shape, conv_geometry
 from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import flat
-from .validate import check_float
+from .layout import check_array, flat
 
 __all__ = ["im2col", "col2im"]
 
@@ -65,12 +64,18 @@ def _col2im_kernel(cols, dx, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_s
         dx[t] = acc
 
 
+def _check_float(fn, name, a, ndim, layout):
+    check_array(fn, name, a)
+    check_float(fn, name, a, (ndim,), layout)
+    return a
+
+
 def im2col(x, kh, kw, sh, sw, ph, pw):
     """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype."""
     fn = "im2col"
-    check_float(fn, "x", x, (4,), "(N, C, H, W)")
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, tuple(x.shape), kh, kw, sh, sw,
-                                                         ph, pw)
+    _check_float(fn, "x", x, 4, "(N, C, H, W)")
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, tuple(x.shape), kh, kw, sh,
+                                                             sw, ph, pw)
     n_batch, n_chan, height, width = (int(d) for d in x.shape)
     cols = cuda.device_array((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
     if cols.size:
@@ -83,22 +88,15 @@ def im2col(x, kh, kw, sh, sw, ph, pw):
 def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
     """Adjoint of im2col: cols (N, C*kh*kw, OH*OW) summed back into x_shape."""
     fn = "col2im"
-    check_float(fn, "cols", cols, (3,), "(N, C*kh*kw, OH*OW)")
-    x_shape = _check_x_shape(fn, x_shape)
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    _check_float(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
+    x_shape = check_x_shape(fn, x_shape)
+    geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    check_cols_shape(fn, cols, x_shape, geometry)
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
     n_batch, n_chan, height, width = x_shape
-    expected = (n_batch, n_chan * kh * kw, oh_size * ow_size)
-    if tuple(cols.shape) != expected:
-        raise ValueError(
-            f"{fn}: cols shape {tuple(cols.shape)} does not match (N, C*kh*kw, OH*OW) = "
-            f"{expected} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
-            f"pad ({ph}, {pw})"
-        )
     dx = cuda.device_array(x_shape, dtype=cols.dtype)
     if dx.size:
         _col2im_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](
             flat(cols), flat(dx), n_chan, height, width, kh, kw, sh, sw, ph, pw,
             oh_size, ow_size)
     return dx
-
-

@@ -1,4 +1,5 @@
 """Tiled shared-memory matrix product on the device, with NumPy's batching rules.
+The mirror file is ``kernels/cpu/matmul.py``.
 
 Each block computes one TILE x TILE tile of C = A @ B: per step along K it
 loads a tile of A and a tile of B into shared memory (one element per thread),
@@ -19,8 +20,9 @@ import numpy as np
 from numba import cuda, float32, float64
 
 from .config import MAX_BLOCKS, TILE
-from .elementwise import fill
-from .layout import broadcast_strides, gather
+from .layout import as_array, broadcast_strides, cast, fill, gather
+
+__all__ = ["matmul"]
 
 
 def _make_matmul(dtype):
@@ -83,7 +85,7 @@ def _batched(x, batch_shape):
     return gather(x, 0, strides, full).reshape(int(np.prod(full))), mat
 
 
-def matmul(a, b):
+def _matmul(a, b):
     """a @ b for contiguous float32/float64 device arrays with ndim >= 2."""
     a_shape, b_shape = tuple(a.shape), tuple(b.shape)
     if a.ndim < 2 or b.ndim < 2:
@@ -114,4 +116,11 @@ def matmul(a, b):
     return out
 
 
-__all__ = ["matmul"]
+def matmul(a, b):
+    """a @ b for device arrays with ndim >= 2, in their common dtype."""
+    a = as_array("matmul", a)
+    b = as_array("matmul", b)
+    if a.dtype != b.dtype:
+        dtype = np.result_type(a.dtype, b.dtype)
+        a, b = cast(a, dtype), cast(b, dtype)
+    return _matmul(a, b)

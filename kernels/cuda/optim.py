@@ -1,10 +1,11 @@
 """In-place parameter updates on the device: SGD (momentum, dampening,
-Nesterov, weight decay), Adam, Adagrad, and ``lerp`` for running averages.
+Nesterov, weight decay), Adam and Adagrad.  The mirror file is
+``kernels/cpu/optim.py``.
 
 One elementwise grid-stride kernel per update, reading and writing the
-parameter and its state once, where the host formulation (``CpuBackend``)
-makes several passes.  Arithmetic is in float64 and rounded once into the
-parameter's dtype; hyper-parameters arrive as float64 scalars.
+parameter and its state once, where the CPU's NumPy formulation makes several
+passes.  Arithmetic is in float64 and rounded once into the parameter's
+dtype; hyper-parameters arrive as float64 scalars.
 """
 
 import math
@@ -14,7 +15,7 @@ from numba import cuda, float64
 from .config import THREADS_PER_BLOCK, blocks_for
 from .layout import flat
 
-__all__ = ["sgd_step_", "adam_step_", "adagrad_step_", "lerp_"]
+__all__ = ["sgd_step_", "adam_step_", "adagrad_step_"]
 
 
 @cuda.jit
@@ -30,7 +31,7 @@ def _sgd_kernel(param, grad, buf, lr, momentum, dampening, weight_decay, nestero
             else:
                 b = momentum * float64(buf[i]) + (1.0 - dampening) * g
             buf[i] = b
-            # CpuBackend reads the stored (rounded) buffer back: do the same
+            # the CPU reads the stored (rounded) buffer back: do the same
             b = float64(buf[i])
             g = g + momentum * b if nesterov else b
         param[i] = float64(param[i]) - lr * g
@@ -59,14 +60,6 @@ def _adagrad_kernel(param, grad, state_sum, lr, eps, weight_decay):
         g = float64(grad[i]) + weight_decay * float64(param[i])
         state_sum[i] = float64(state_sum[i]) + g * g
         param[i] = float64(param[i]) - lr * g / (math.sqrt(float64(state_sum[i])) + eps)
-
-
-@cuda.jit
-def _lerp_kernel(dst, src, weight):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, dst.size, step):
-        dst[i] = (1.0 - weight) * float64(dst[i]) + weight * float64(src[i])
 
 
 def _launch(kernel, n, *args):
@@ -109,9 +102,3 @@ def adagrad_step_(param, grad, state_sum, lr, eps, weight_decay):
     _check_like("adagrad_step_", param, grad=grad, state_sum=state_sum)
     _launch(_adagrad_kernel, param.size, flat(param), flat(grad), flat(state_sum), float(lr),
             float(eps), float(weight_decay))
-
-
-def lerp_(dst, src, weight):
-    """dst = (1 - weight) * dst + weight * src, in place (same shapes)."""
-    _check_like("lerp_", dst, src=src)
-    _launch(_lerp_kernel, dst.size, flat(dst), flat(src), float(weight))

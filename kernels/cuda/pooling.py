@@ -1,5 +1,5 @@
 """2-D max and average pooling on the device, with the semantics of
-``minidl.kernels.cpu.pooling`` (PyTorch's, ceil_mode=False, dilation 1).
+``kernels/cpu/pooling.py``, its mirror (PyTorch's, ceil_mode=False, dilation 1).
 
 Forward kernels give one thread to each output element (grid-stride), which
 scans its window in row-major (i, j) order over the real (unpadded) elements:
@@ -18,13 +18,17 @@ precision).
 import numpy as np
 from numba import cuda, float64
 
-from ..cpu.im2col import _check_x_shape
-from ..cpu.pooling import _geometry
+from ..checks import (
+    check_argmax,
+    check_argmax_range,
+    check_float,
+    check_pool_dy,
+    check_x_shape,
+    pool_geometry,
+)
 from .config import THREADS_PER_BLOCK, blocks_for
-from .elementwise import cast, fill
-from .layout import flat
+from .layout import cast, check_array, fill, flat
 from .reduce import int_range
-from .validate import check_float, check_int_array
 
 __all__ = ["max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
            "avg_pool2d_backward"]
@@ -118,11 +122,17 @@ def _window_args(x_shape, window, out_shape):
             out_shape[2], out_shape[3])
 
 
+def _check_float(fn, name, a):
+    check_array(fn, name, a)
+    check_float(fn, name, a, (4,), "(N, C, H, W)")
+    return a
+
+
 def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """(y, argmax) of max pooling; argmax int64 flat indices into each plane."""
     fn = "max_pool2d_forward"
-    check_float(fn, "x", x, (4,), "(N, C, H, W)")
-    window, out_shape = _geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
+    _check_float(fn, "x", x)
+    window, out_shape = pool_geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
     y = cuda.device_array(out_shape, dtype=x.dtype)
     argmax = cuda.device_array(out_shape, dtype=np.int64)
     if y.size:
@@ -134,21 +144,15 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
 def max_pool2d_backward(dy, argmax, x_shape):
     """dx of x_shape with dy added at each argmax position of its plane."""
     fn = "max_pool2d_backward"
-    check_float(fn, "dy", dy, (4,), "(N, C, H, W)")
-    x_shape = _check_x_shape(fn, x_shape)
-    check_int_array(fn, "argmax", argmax, tuple(dy.shape))
-    if tuple(dy.shape[:2]) != x_shape[:2]:
-        raise ValueError(f"{fn}: dy shape {tuple(dy.shape)} does not match x_shape {x_shape} "
-                         "in (N, C)")
+    _check_float(fn, "dy", dy)
+    x_shape = check_x_shape(fn, x_shape)
+    check_array(fn, "argmax", argmax)
+    check_argmax(fn, argmax, dy, x_shape)
     plane_size = x_shape[2] * x_shape[3]
     if argmax.size:
         # the range check reads two numbers back: an index outside the plane would
         # make the scatter write outside dx
-        lo, hi = int_range(argmax)
-        if lo < 0 or hi >= plane_size:
-            bad = lo if lo < 0 else hi
-            raise ValueError(f"{fn}: argmax value {bad} is out of range [0, H*W) = "
-                             f"[0, {plane_size}) for x_shape {x_shape}")
+        check_argmax_range(fn, *int_range(argmax), x_shape)
     acc = fill(cuda.device_array(x_shape, dtype=np.float64), 0.0)
     if dy.size:
         if argmax.dtype != np.int64:
@@ -162,8 +166,8 @@ def max_pool2d_backward(dy, argmax, x_shape):
 def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """Average pooling, padding counted in the divisor."""
     fn = "avg_pool2d_forward"
-    check_float(fn, "x", x, (4,), "(N, C, H, W)")
-    window, out_shape = _geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
+    _check_float(fn, "x", x)
+    window, out_shape = pool_geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
     y = cuda.device_array(out_shape, dtype=x.dtype)
     if y.size:
         _avg_pool_forward_kernel[blocks_for(y.size), THREADS_PER_BLOCK](
@@ -174,15 +178,10 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
 def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
     """Gradient of average pooling: dy (N, C, OH, OW) -> dx of x_shape."""
     fn = "avg_pool2d_backward"
-    check_float(fn, "dy", dy, (4,), "(N, C, H, W)")
-    x_shape = _check_x_shape(fn, x_shape)
-    window, out_shape = _geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
-    if tuple(dy.shape) != out_shape:
-        raise ValueError(
-            f"{fn}: dy shape {tuple(dy.shape)} does not match the pooling output shape "
-            f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
-            f"pad ({ph}, {pw})"
-        )
+    _check_float(fn, "dy", dy)
+    x_shape = check_x_shape(fn, x_shape)
+    window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    check_pool_dy(fn, dy, out_shape, x_shape, window)
     dx = cuda.device_array(x_shape, dtype=dy.dtype)
     if dx.size:
         _avg_pool_backward_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](

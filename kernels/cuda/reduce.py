@@ -1,4 +1,6 @@
-"""Reductions on the device: sum, max and argmax along axes.
+"""Reductions on the device: sum, max and argmax along axes, and
+``int_range``, the (min, max) read-back the launchers use to range-check
+labels and indices.  The mirror file is ``kernels/cpu/reduce.py``.
 
 The host moves the reduced axes last (a transposing gather when they are not
 already last), so the work is always an (outer, inner) row reduction: one
@@ -10,12 +12,17 @@ propagate NaN as NumPy does (argmax: the first NaN wins, ties go to the lowest
 index).
 """
 
+import builtins
+
 import numpy as np
 from numba import cuda, float64, int64
 
 from .config import THREADS_PER_BLOCK, blocks_for
-from .elementwise import MUL, binary, cast
-from .layout import contiguous_strides, flat, gather
+from .elementwise import MUL, binary
+from .layout import as_array, cast, contiguous_strides, flat, gather
+
+__all__ = ["sum", "max", "argmax"]
+
 
 # --------------------------------------------------------------------------- kernels
 
@@ -145,7 +152,7 @@ def _normalise_axes(x, axis):
     return tuple(sorted(axis))
 
 
-def reduce_sum(x, axis, keepdims):
+def _sum(x, axis, keepdims):
     """NumPy's sum(x, axis, keepdims): ints and bools sum to int64 (uint to uint64)."""
     axes = _normalise_axes(x, axis)
     out_dtype = np.sum(np.zeros(1, dtype=x.dtype)).dtype
@@ -159,10 +166,11 @@ def reduce_sum(x, axis, keepdims):
     return _finish(out, tuple(x.shape), axes, kept_shape, keepdims)
 
 
-def reduce_max(x, axis, keepdims):
+def _max(x, axis, keepdims):
     axes = _normalise_axes(x, axis)
     if x.size == 0 or any(x.shape[d] == 0 for d in axes):
-        raise ValueError("max: zero-size array to reduction operation maximum which has no identity")
+        raise ValueError("max: zero-size array to reduction operation maximum which has no "
+                         "identity")
     flat_x, kept_shape, n_rows, n_inner = _rows(x, axes)
     out = cuda.device_array(n_rows, dtype=x.dtype)
     is_float = np.dtype(x.dtype).kind == "f"
@@ -172,7 +180,7 @@ def reduce_max(x, axis, keepdims):
     return _finish(out, tuple(x.shape), axes, kept_shape, keepdims)
 
 
-def reduce_argmax(x, axis):
+def _argmax(x, axis):
     """Index (int64) of the maximum along the single ``axis``."""
     if x.shape[axis] == 0:
         raise ValueError("argmax: attempt to get argmax of an empty sequence")
@@ -186,11 +194,32 @@ def reduce_argmax(x, axis):
     return out.reshape(kept_shape)
 
 
+def sum(x, axis, keepdims):  # noqa: A001 - the primitive's name
+    return _sum(as_array("sum", x), axis, keepdims)
+
+
+def max(x, axis, keepdims):  # noqa: A001
+    return _max(as_array("max", x), axis, keepdims)
+
+
+def argmax(x, axis):
+    x = as_array("argmax", x)
+    if not isinstance(axis, (int, np.integer)) or not 0 <= axis < builtins.max(x.ndim, 1):
+        raise ValueError(f"argmax: axis must be one int in [0, {x.ndim}), got {axis!r}")
+    if x.ndim == 0:
+        x = x.reshape(1)
+    return _argmax(x, int(axis))
+
+
 def int_range(a):
     """(min, max) of a non-empty integer device array as Python ints: the one
     read-back the launchers need to range-check labels and indices."""
+    if a.dtype == np.uint64:
+        # values >= 2**63 have no int64 form: take the exact values on the host
+        host = a.copy_to_host()
+        return int(host.min()), int(host.max())
     a64 = a if a.dtype == np.int64 else cast(a, np.int64)
-    hi = int(reduce_max(a64, None, False).copy_to_host())
+    hi = int(_max(a64, None, False).copy_to_host())
     # min(a) = -max(-a); the negation is an int64 multiply, so it stays exact
-    lo = -int(reduce_max(binary("arith", MUL, a64, -1), None, False).copy_to_host())
+    lo = -int(_max(binary("arith", MUL, a64, -1), None, False).copy_to_host())
     return lo, hi

@@ -1,5 +1,5 @@
 """Fused softmax + cross-entropy on the device, with the semantics of
-``minidl.kernels.cpu.softmax_ce``.
+``kernels/cpu/softmax_ce.py``, its mirror file.
 
 Forward: one thread per row (grid-stride over rows).  A row is done in float64
 relative to its maximum, so logits of any finite size (e.g. +-1e4) give finite
@@ -16,9 +16,15 @@ import math
 from numba import cuda, float64
 
 from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import flat
+from ..checks import (
+    check_float,
+    check_grad_losses,
+    check_has_classes,
+    check_label_range,
+    check_labels,
+)
+from .layout import check_array, flat
 from .reduce import int_range
-from .validate import check_device_array, check_float, check_int_array
 
 __all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
 
@@ -53,26 +59,26 @@ def _backward_kernel(probs, labels, grad_losses, dlogits, n_classes):
         dlogits[t] = p * float64(grad_losses[r])
 
 
-def _check_logits(fn, name, a):
+def _check_probs(fn, name, a):
+    """(N, K) float logits or probabilities."""
+    check_array(fn, name, a)
     check_float(fn, name, a, (2,), "(N, K)")
-    if a.shape[1] == 0:
-        raise ValueError(f"{fn}: {name} has no classes, shape {tuple(a.shape)}")
+    check_has_classes(fn, name, a)
     return a
 
 
 def _check_labels(fn, labels, n_rows, n_classes):
-    check_int_array(fn, "labels", labels, (n_rows,))
-    lo, hi = int_range(labels)
-    if lo < 0 or hi >= n_classes:
-        bad = lo if lo < 0 else hi
-        raise ValueError(f"{fn}: label {bad} is out of range [0, {n_classes})")
+    """Integer labels (N,), every value in [0, K)."""
+    check_array(fn, "labels", labels)
+    check_labels(fn, labels, n_rows)
+    check_label_range(fn, *int_range(labels), n_classes)
     return labels
 
 
 def softmax_cross_entropy_forward(logits, labels):
     """logits (N, K), labels (N,) in [0, K) -> (losses (N,), probs (N, K))."""
     fn = "softmax_cross_entropy_forward"
-    _check_logits(fn, "logits", logits)
+    _check_probs(fn, "logits", logits)
     n_rows, n_classes = int(logits.shape[0]), int(logits.shape[1])
     _check_labels(fn, labels, n_rows, n_classes)
     losses = cuda.device_array(n_rows, dtype=logits.dtype)
@@ -85,19 +91,12 @@ def softmax_cross_entropy_forward(logits, labels):
 def softmax_cross_entropy_backward(probs, labels, grad_losses):
     """dlogits = (probs - onehot(labels)) * grad_losses[:, None]."""
     fn = "softmax_cross_entropy_backward"
-    _check_logits(fn, "probs", probs)
+    _check_probs(fn, "probs", probs)
     n_rows, n_classes = int(probs.shape[0]), int(probs.shape[1])
     _check_labels(fn, labels, n_rows, n_classes)
-    check_device_array(fn, "grad_losses", grad_losses)
-    if grad_losses.dtype != probs.dtype:
-        raise TypeError(f"{fn}: grad_losses dtype {grad_losses.dtype} does not match probs "
-                        f"dtype {probs.dtype}")
-    if tuple(grad_losses.shape) != (n_rows,):
-        raise ValueError(f"{fn}: grad_losses must have shape (N,) = ({n_rows},), got shape "
-                         f"{tuple(grad_losses.shape)}")
+    check_array(fn, "grad_losses", grad_losses)
+    check_grad_losses(fn, grad_losses, probs)
     dlogits = cuda.device_array(probs.shape, dtype=probs.dtype)
     _backward_kernel[blocks_for(probs.size), THREADS_PER_BLOCK](
         flat(probs), labels, grad_losses, flat(dlogits), n_classes)
     return dlogits
-
-

@@ -6,6 +6,11 @@ branches on the device. A backend is a class whose methods take and return
 its own array type (``numpy.ndarray`` on the CPU, device arrays on CUDA).
 To add a device, subclass :class:`Backend` and implement every method; a
 reader can compare two backends line by line because the names are the same.
+The CPU and CUDA backends are mirrors: each method delegates to the function
+of the same name in one family file of ``minidl.kernels.<device>``
+(elementwise, reduce, layout, matmul, batchnorm, im2col, pooling, softmax_ce,
+optim, random), and the two backend files differ only in the device's name
+and imports.
 
 Conventions shared by all primitives:
 - ``shape`` is a tuple of ints, ``dtype`` a ``numpy.dtype``.

@@ -1,235 +1,211 @@
-"""The CPU backend: NumPy for elementwise work and BLAS matmul, Numba kernels
-from ``minidl.kernels.cpu`` for batch norm, im2col, pooling and cross-entropy.
+"""The CPU backend: ``numpy.ndarray`` arrays and the kernels of
+``minidl.kernels.cpu`` (NumPy, BLAS matmul and Numba kernels).
 
-Arrays are ``numpy.ndarray``. NumPy turns 0-d results into scalars, so results
-that may be 0-d pass through ``np.asarray`` to keep every value an array.
+This file and ``cuda.py`` are mirrors: every method delegates to the kernels
+family function of the same name, in the order of ``base.py``, so a diff of
+the two files shows only the device name and the imports.  What is specific
+to the device (NumPy's scalar results, the validating launchers) lives in
+``minidl.kernels.cpu``.
 """
 
-import numpy as np
-
-from ..kernels import cpu as kernels
+from ..kernels.cpu import (
+    batchnorm,
+    elementwise,
+    im2col,
+    layout,
+    matmul,
+    optim,
+    pooling,
+    random,
+    reduce,
+    softmax_ce,
+)
 from .base import Backend
-from .host_memory import keep_freed_memory
-
-_COMPARE = {
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less,
-    "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
-}
+from .host_memory import keep_freed_memory as prepare_device
 
 
 class CpuBackend(Backend):
     name = "cpu"
 
     def __init__(self):
-        keep_freed_memory()
+        prepare_device()
 
     # ---- creation and transfer -------------------------------------------
     def from_numpy(self, array, dtype=None):
-        array = np.asarray(array)
-        if dtype is not None and array.dtype != dtype:
-            return array.astype(dtype)
-        return array
+        return layout.from_numpy(array, dtype)
 
     def to_numpy(self, x):
-        return np.asarray(x)
+        return layout.to_numpy(x)
 
     def full(self, shape, value, dtype):
-        return np.full(shape, value, dtype=dtype)
+        return layout.full(shape, value, dtype)
 
     def arange(self, start, stop, step, dtype):
-        return np.arange(start, stop, step, dtype=dtype)
+        return layout.arange(start, stop, step, dtype)
 
     def random_normal(self, shape, dtype, generator):
-        return generator.standard_normal(shape, dtype=np.float64).astype(dtype, copy=False)
+        return random.random_normal(shape, dtype, generator)
 
     def random_uniform(self, shape, dtype, generator):
-        return generator.random(shape, dtype=np.float64).astype(dtype, copy=False)
+        return random.random_uniform(shape, dtype, generator)
 
     def astype(self, x, dtype):
-        return x.astype(dtype)
+        return layout.astype(x, dtype)
 
     def copy(self, x):
-        return np.array(x, copy=True, order="C")
+        return layout.copy(x)
 
-    # ---- elementwise ------------------------------------------------------
+    # ---- elementwise, with NumPy broadcasting -----------------------------
     def add(self, a, b):
-        return np.asarray(np.add(a, b))
+        return elementwise.add(a, b)
 
     def sub(self, a, b):
-        return np.asarray(np.subtract(a, b))
+        return elementwise.sub(a, b)
 
     def mul(self, a, b):
-        return np.asarray(np.multiply(a, b))
+        return elementwise.mul(a, b)
 
     def div(self, a, b):
-        return np.asarray(np.true_divide(a, b))
+        return elementwise.div(a, b)
 
     def pow(self, a, b):
-        return np.asarray(np.power(a, b))
+        return elementwise.pow(a, b)
 
     def maximum(self, a, b):
-        return np.asarray(np.maximum(a, b))
+        return elementwise.maximum(a, b)
 
     def minimum(self, a, b):
-        return np.asarray(np.minimum(a, b))
+        return elementwise.minimum(a, b)
 
     def compare(self, op, a, b):
-        return np.asarray(_COMPARE[op](a, b))
+        return elementwise.compare(op, a, b)
 
     def where(self, condition, a, b):
-        return np.asarray(np.where(condition, a, b))
+        return elementwise.where(condition, a, b)
 
     def neg(self, x):
-        return np.asarray(np.negative(x))
+        return elementwise.neg(x)
 
     def exp(self, x):
-        return np.asarray(np.exp(x))
+        return elementwise.exp(x)
 
     def log(self, x):
-        return np.asarray(np.log(x))
+        return elementwise.log(x)
 
     def sqrt(self, x):
-        return np.asarray(np.sqrt(x))
+        return elementwise.sqrt(x)
 
     def abs(self, x):
-        return np.asarray(np.abs(x))
+        return elementwise.abs(x)
 
     def sign(self, x):
-        return np.asarray(np.sign(x))
+        return elementwise.sign(x)
 
     def sigmoid(self, x):
-        # exp(-|x|) never overflows; the two branches of the logistic
-        # function are then exact for either sign of x.
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1.0, e)
-        out = out.astype(x.dtype, copy=False)
-        out /= 1.0 + e
-        return np.asarray(out)
+        return elementwise.sigmoid(x)
 
     def sigmoid_backward(self, dy, y):
-        return np.asarray(dy * (y * (1.0 - y)))
+        return elementwise.sigmoid_backward(dy, y)
 
     def relu(self, x):
-        return kernels.relu(x)
+        return elementwise.relu(x)
 
     def relu_backward(self, dy, x):
-        return kernels.relu_backward(dy, x)
+        return elementwise.relu_backward(dy, x)
 
     def tanh(self, x):
-        return np.asarray(np.tanh(x))
+        return elementwise.tanh(x)
 
     def tanh_backward(self, dy, y):
-        return np.asarray(dy * (1.0 - y * y))
+        return elementwise.tanh_backward(dy, y)
 
     # ---- reductions -------------------------------------------------------
     def sum(self, x, axis, keepdims):
-        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+        return reduce.sum(x, axis, keepdims)
 
     def max(self, x, axis, keepdims):
-        return np.asarray(np.max(x, axis=axis, keepdims=keepdims))
+        return reduce.max(x, axis, keepdims)
 
     def argmax(self, x, axis):
-        return np.asarray(np.argmax(x, axis=axis)).astype(np.int64, copy=False)
+        return reduce.argmax(x, axis)
 
     # ---- shape ------------------------------------------------------------
     def reshape(self, x, shape):
-        return np.reshape(x, shape)
+        return layout.reshape(x, shape)
 
     def transpose(self, x, axes):
-        return np.transpose(x, axes)
+        return layout.transpose(x, axes)
 
     def broadcast_to(self, x, shape):
-        return np.broadcast_to(x, shape)
+        return layout.broadcast_to(x, shape)
 
     def getitem(self, x, index):
-        return np.asarray(x[index])
+        return layout.getitem(x, index)
 
     def getitem_backward(self, dy, shape, index):
-        out = np.zeros(shape, dtype=dy.dtype)
-        out[index] = dy
-        return out
+        return layout.getitem_backward(dy, shape, index)
 
     def concatenate(self, arrays, axis):
-        return np.concatenate(arrays, axis=axis)
+        return layout.concatenate(arrays, axis)
 
     # ---- linear algebra ---------------------------------------------------
     def matmul(self, a, b):
-        return np.matmul(a, b)
+        return matmul.matmul(a, b)
 
     # ---- in place ---------------------------------------------------------
     def copy_(self, dst, src):
-        dst[...] = src
+        return layout.copy_(dst, src)
 
     def lerp_(self, dst, src, weight):
-        dst *= 1.0 - weight
-        dst += weight * src
+        return elementwise.lerp_(dst, src, weight)
 
-    # ---- neural-network primitives ----------------------------------------
+    # ---- neural-network primitives (compiled kernels) ---------------------
     def batch_norm_forward_train(self, x, gamma, beta, eps):
-        return kernels.batch_norm_forward_train(x, gamma, beta, eps)
+        return batchnorm.batch_norm_forward_train(x, gamma, beta, eps)
 
     def batch_norm_forward_eval(self, x, gamma, beta, running_mean, running_var, eps):
-        return kernels.batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps)
+        return batchnorm.batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps)
 
     def batch_norm_backward(self, dy, x, gamma, mean, invstd):
-        return kernels.batch_norm_backward(dy, x, gamma, mean, invstd)
+        return batchnorm.batch_norm_backward(dy, x, gamma, mean, invstd)
 
     def batch_norm_backward_eval(self, dy, x, gamma, running_mean, running_var, eps):
-        return kernels.batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps)
+        return batchnorm.batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps)
 
     def im2col(self, x, kh, kw, sh, sw, ph, pw):
-        return kernels.im2col(x, kh, kw, sh, sw, ph, pw)
+        return im2col.im2col(x, kh, kw, sh, sw, ph, pw)
 
     def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw):
-        return kernels.col2im(cols, x_shape, kh, kw, sh, sw, ph, pw)
+        return im2col.col2im(cols, x_shape, kh, kw, sh, sw, ph, pw)
 
     def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        return kernels.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+        return pooling.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
 
     def max_pool2d_backward(self, dy, argmax, x_shape):
-        return kernels.max_pool2d_backward(dy, argmax, x_shape)
+        return pooling.max_pool2d_backward(dy, argmax, x_shape)
 
     def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        return kernels.avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+        return pooling.avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
 
     def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw):
-        return kernels.avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw)
+        return pooling.avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw)
 
     def softmax_cross_entropy_forward(self, logits, labels):
-        return kernels.softmax_cross_entropy_forward(logits, labels)
+        return softmax_ce.softmax_cross_entropy_forward(logits, labels)
 
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
-        return kernels.softmax_cross_entropy_backward(probs, labels, grad_losses)
+        return softmax_ce.softmax_cross_entropy_backward(probs, labels, grad_losses)
 
-    # ---- optimizer updates ------------------------------------------------
-    def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening,
-                  weight_decay, nesterov, first_step):
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
-        if momentum != 0:
-            if first_step:
-                momentum_buf[...] = grad
-            else:
-                momentum_buf *= momentum
-                momentum_buf += (1.0 - dampening) * grad
-            grad = grad + momentum * momentum_buf if nesterov else momentum_buf
-        param -= lr * grad
+    # ---- optimizer updates, in place on parameters and state --------------
+    def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov,
+                  first_step):
+        return optim.sgd_step_(param, grad, momentum_buf, lr, momentum, dampening, weight_decay,
+                               nesterov, first_step)
 
-    def adam_step_(self, param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps,
-                   weight_decay, step):
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
-        exp_avg *= beta1
-        exp_avg += (1.0 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1.0 - beta2) * grad * grad
-        bias_correction1 = 1.0 - beta1 ** step
-        bias_correction2 = 1.0 - beta2 ** step
-        denom = np.sqrt(exp_avg_sq) / np.sqrt(bias_correction2) + eps
-        param -= (lr / bias_correction1) * exp_avg / denom
+    def adam_step_(self, param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
+                   step):
+        return optim.adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps,
+                                weight_decay, step)
 
     def adagrad_step_(self, param, grad, state_sum, lr, eps, weight_decay):
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
-        state_sum += grad * grad
-        param -= lr * grad / (np.sqrt(state_sum) + eps)
+        return optim.adagrad_step_(param, grad, state_sum, lr, eps, weight_decay)

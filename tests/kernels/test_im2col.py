@@ -1,9 +1,11 @@
-"""im2col / col2im CPU kernels against plain loops, adjointness and a direct convolution."""
+"""im2col / col2im primitives (kernels/<device>/im2col.py) against plain loops,
+adjointness and a direct convolution, on every tested device; the shared
+output-size check of kernels/checks.py."""
 
 import numpy as np
 import pytest
 
-from minidl.kernels.cpu import col2im, conv_output_size, im2col
+from minidl.kernels.checks import conv_output_size
 
 DTYPES = [np.float32, np.float64]
 X_SHAPE = (2, 3, 7, 6)
@@ -99,9 +101,9 @@ def test_conv_output_size():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_im2col_matches_loops(rng, geometry, dtype):
+def test_im2col_matches_loops(call, rng, geometry, dtype):
     x = rng.standard_normal(X_SHAPE).astype(dtype)
-    cols = im2col(x, *geometry)
+    cols = call.im2col(x, *geometry)
     want = ref_im2col(x, *geometry)
     assert cols.dtype == dtype and cols.shape == want.shape
     np.testing.assert_array_equal(cols, want)
@@ -109,79 +111,91 @@ def test_im2col_matches_loops(rng, geometry, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_col2im_matches_loops_and_is_adjoint(rng, geometry, dtype):
+def test_col2im_matches_loops_and_is_adjoint(call, rng, geometry, dtype):
     x = rng.standard_normal(X_SHAPE).astype(dtype)
     cols_shape = ref_im2col(x, *geometry).shape
     c = rng.standard_normal(cols_shape).astype(dtype)
-    dx = col2im(c, X_SHAPE, *geometry)
+    dx = call.col2im(c, X_SHAPE, *geometry)
     assert dx.dtype == dtype and dx.shape == X_SHAPE
     want = ref_col2im(c.astype(np.float64), X_SHAPE, *geometry)
     np.testing.assert_allclose(dx, want, **tol(dtype))
-    # <im2col(x), c> == <x, col2im(c)>
-    lhs = np.sum(im2col(x, *geometry).astype(np.float64) * c)
+    # <call.im2col(x), c> == <x, call.col2im(c)>
+    lhs = np.sum(call.im2col(x, *geometry).astype(np.float64) * c)
     rhs = np.sum(x.astype(np.float64) * dx)
     np.testing.assert_allclose(lhs, rhs, **tol(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", [(3, 3, 1, 1, 1, 1), (3, 2, 2, 1, 1, 0)])
-def test_conv_as_batched_matmul(rng, geometry, dtype):
+def test_conv_as_batched_matmul(call, rng, geometry, dtype):
     kh, kw, sh, sw, ph, pw = geometry
     x = rng.standard_normal(X_SHAPE).astype(dtype)
     weight = rng.standard_normal((4, X_SHAPE[1], kh, kw)).astype(dtype)
     n, _, h, w = X_SHAPE
     oh, ow = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    y = (weight.reshape(4, -1) @ im2col(x, *geometry)).reshape(n, 4, oh, ow)
+    y = (weight.reshape(4, -1) @ call.im2col(x, *geometry)).reshape(n, 4, oh, ow)
     np.testing.assert_allclose(y, ref_conv2d(x, weight, sh, sw, ph, pw), **tol(dtype))
 
 
-def test_non_contiguous_input(rng):
+def test_non_contiguous_input(call, rng):
     base = rng.standard_normal((2, 3, 6, 7))
     x = base.transpose(0, 1, 3, 2)  # (2, 3, 7, 6) view, not C-contiguous
     np.testing.assert_array_equal(
-        im2col(x, 3, 3, 1, 1, 1, 1), im2col(np.ascontiguousarray(x), 3, 3, 1, 1, 1, 1)
+        call.im2col(x, 3, 3, 1, 1, 1, 1), call.im2col(np.ascontiguousarray(x), 3, 3, 1, 1, 1, 1)
     )
 
 
-def test_repeat_runs_are_bitwise_identical(rng):
+def test_repeat_runs_are_bitwise_identical(call, rng):
     c = rng.standard_normal((2, 27, 42)).astype(np.float32)
-    first = col2im(c, X_SHAPE, 3, 3, 1, 1, 1, 1)
+    first = call.col2im(c, X_SHAPE, 3, 3, 1, 1, 1, 1)
     for _ in range(3):
-        np.testing.assert_array_equal(first, col2im(c, X_SHAPE, 3, 3, 1, 1, 1, 1))
+        np.testing.assert_array_equal(first, call.col2im(c, X_SHAPE, 3, 3, 1, 1, 1, 1))
 
 
 # ----------------------------------------------------------------------------- errors
 
 
-def test_errors_im2col(rng):
+def test_errors_im2col(call, rng):
     x = rng.standard_normal(X_SHAPE)
     with pytest.raises(TypeError, match="float32 or float64"):
-        im2col(x.astype(np.int64), 3, 3, 1, 1, 1, 1)
+        call.im2col(x.astype(np.int64), 3, 3, 1, 1, 1, 1)
     with pytest.raises(ValueError, match=r"im2col: x must have shape \(N, C, H, W\)"):
-        im2col(x[0], 3, 3, 1, 1, 1, 1)
+        call.im2col(x[0], 3, 3, 1, 1, 1, 1)
     with pytest.raises(ValueError, match="empty batch"):
-        im2col(x[:0], 3, 3, 1, 1, 1, 1)
+        call.im2col(x[:0], 3, 3, 1, 1, 1, 1)
     with pytest.raises(ValueError, match="im2col: sh must be positive, got 0"):
-        im2col(x, 3, 3, 0, 1, 1, 1)
+        call.im2col(x, 3, 3, 0, 1, 1, 1)
     with pytest.raises(ValueError, match="im2col: kw must be positive, got -1"):
-        im2col(x, 3, -1, 1, 1, 1, 1)
+        call.im2col(x, 3, -1, 1, 1, 1, 1)
     with pytest.raises(ValueError, match="im2col: pw must be >= 0"):
-        im2col(x, 3, 3, 1, 1, 1, -2)
+        call.im2col(x, 3, 3, 1, 1, 1, -2)
     with pytest.raises(ValueError, match=r"im2col: kernel \(8, 3\) is larger than the padded"):
-        im2col(x, 8, 3, 1, 1, 0, 0)
+        call.im2col(x, 8, 3, 1, 1, 0, 0)
     with pytest.raises(TypeError, match="im2col: kh must be an integer"):
-        im2col(x, 2.5, 3, 1, 1, 1, 1)
+        call.im2col(x, 2.5, 3, 1, 1, 1, 1)
 
 
-def test_errors_col2im(rng):
+def test_errors_col2im(call, rng):
     c = rng.standard_normal((2, 27, 42))
     with pytest.raises(ValueError, match=r"col2im: cols shape \(2, 27, 42\) does not match"):
-        col2im(c, X_SHAPE, 3, 3, 2, 2, 1, 1)
+        call.col2im(c, X_SHAPE, 3, 3, 2, 2, 1, 1)
     with pytest.raises(ValueError, match=r"col2im: cols must have shape"):
-        col2im(c[0], X_SHAPE, 3, 3, 1, 1, 1, 1)
+        call.col2im(c[0], X_SHAPE, 3, 3, 1, 1, 1, 1)
     with pytest.raises(ValueError, match=r"col2im: x_shape must be \(N, C, H, W\)"):
-        col2im(c, X_SHAPE[1:], 3, 3, 1, 1, 1, 1)
+        call.col2im(c, X_SHAPE[1:], 3, 3, 1, 1, 1, 1)
     with pytest.raises(TypeError, match="col2im: x_shape"):
-        col2im(c, (2, 3, 7.0, 6), 3, 3, 1, 1, 1, 1)
-    with pytest.raises(TypeError, match="float32 or float64"):
-        col2im(c.astype(np.complex128), X_SHAPE, 3, 3, 1, 1, 1, 1)
+        call.col2im(c, (2, 3, 7.0, 6), 3, 3, 1, 1, 1, 1)
+    # (a CUDA device array cannot even hold complex numbers: from_numpy refuses them)
+    with pytest.raises(TypeError, match="float32 or float64|bool, integer and float arrays"):
+        call.col2im(c.astype(np.complex128), X_SHAPE, 3, 3, 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("geometry", [(3, 3, 1, 1, 1, 1), (2, 3, 2, 1, 0, 1)])
+def test_small_planes(call, rng, geometry):
+    x = rng.standard_normal((2, 2, 5, 4)).astype(np.float32)
+    cols = call.im2col(x, *geometry)
+    np.testing.assert_array_equal(cols, ref_im2col(x, *geometry))
+    c = rng.standard_normal(cols.shape).astype(np.float32)
+    np.testing.assert_allclose(call.col2im(c, x.shape, *geometry),
+                               ref_col2im(c.astype(np.float64), x.shape, *geometry),
+                               **tol(np.float32))

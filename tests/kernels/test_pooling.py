@@ -1,14 +1,10 @@
-"""Pooling CPU kernels against plain loops written after PyTorch's CPU kernels."""
+"""Pooling primitives (kernels/<device>/pooling.py) against plain loops written
+after PyTorch's CPU kernels, on every tested device."""
 
 import numpy as np
 import pytest
 
-from minidl.kernels.cpu import (
-    avg_pool2d_backward,
-    avg_pool2d_forward,
-    max_pool2d_backward,
-    max_pool2d_forward,
-)
+from minidl.kernels.cpu import pooling as cpu_pooling
 
 DTYPES = [np.float32, np.float64]
 X_SHAPE = (2, 3, 7, 6)
@@ -111,16 +107,16 @@ def tie_heavy_input(rng, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_max_pool_forward_matches_loops(rng, geometry, dtype):
+def test_max_pool_forward_matches_loops(call, rng, geometry, dtype):
     x = tie_heavy_input(rng, dtype)
-    y, idx = max_pool2d_forward(x, *geometry)
+    y, idx = call.max_pool2d_forward(x, *geometry)
     ry, ridx = ref_max_pool(x, *geometry)
     assert y.dtype == dtype and idx.dtype == np.int64 and y.shape == idx.shape == ry.shape
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(idx, ridx)
     # continuous data as well (no ties)
     x = rng.standard_normal(X_SHAPE).astype(dtype)
-    y, idx = max_pool2d_forward(x, *geometry)
+    y, idx = call.max_pool2d_forward(x, *geometry)
     ry, ridx = ref_max_pool(x, *geometry)
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(idx, ridx)
@@ -128,11 +124,11 @@ def test_max_pool_forward_matches_loops(rng, geometry, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES[:4])
-def test_max_pool_backward_matches_loops(rng, geometry, dtype):
+def test_max_pool_backward_matches_loops(call, rng, geometry, dtype):
     x = rng.standard_normal(X_SHAPE).astype(dtype)
-    y, idx = max_pool2d_forward(x, *geometry)
+    y, idx = call.max_pool2d_forward(x, *geometry)
     dy = rng.standard_normal(y.shape).astype(dtype)
-    dx = max_pool2d_backward(dy, idx, X_SHAPE)
+    dx = call.max_pool2d_backward(dy, idx, X_SHAPE)
     assert dx.dtype == dtype and dx.shape == X_SHAPE
     np.testing.assert_allclose(dx, ref_max_pool_backward(dy, idx, X_SHAPE), **tol(dtype))
 
@@ -140,39 +136,37 @@ def test_max_pool_backward_matches_loops(rng, geometry, dtype):
 @pytest.mark.parametrize("group_elements", [1, 100, 300, 16384])
 @pytest.mark.parametrize("geometry", [GEOMETRIES[0], GEOMETRIES[3], GEOMETRIES[6]])
 def test_max_pool_groups_of_stacked_planes(rng, monkeypatch, geometry, group_elements):
-    """Planes go through the kernel stacked in groups; one plane per group, a few, and
-    a group ending part-way through a chunk all give the loops' answer."""
-    from minidl.kernels.cpu import pooling
-
-    monkeypatch.setattr(pooling, "_MAX_POOL_GROUP_ELEMENTS", group_elements)
+    """CPU: planes go through the kernel stacked in groups; one plane per group, a few,
+    and a group ending part-way through a chunk all give the loops' answer."""
+    monkeypatch.setattr(cpu_pooling, "_MAX_POOL_GROUP_ELEMENTS", group_elements)
     # 36 planes: several per chunk of the kernel's split, so groups hold several too
     x = np.concatenate([tie_heavy_input(rng, np.float32) for _ in range(6)], axis=1)
-    y, idx = max_pool2d_forward(x, *geometry)
+    y, idx = cpu_pooling.max_pool2d_forward(x, *geometry)
     ry, ridx = ref_max_pool(x, *geometry)
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(idx, ridx)
 
 
-def test_max_pool_3x3_s1_p1_larger_plane(rng):
+def test_max_pool_3x3_s1_p1_larger_plane(call, rng):
     """The case a network hits hard: 14x14 planes, 3x3 window, stride 1, pad 1."""
     x = rng.standard_normal((2, 3, 14, 14)).astype(np.float32)
-    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    y, idx = call.max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
     ry, ridx = ref_max_pool(x, 3, 3, 1, 1, 1, 1)
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(idx, ridx)
-    dx = max_pool2d_backward(y, idx, x.shape)
+    dx = call.max_pool2d_backward(y, idx, x.shape)
     np.testing.assert_allclose(dx, ref_max_pool_backward(y, idx, x.shape), rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_avg_pool_forward_backward_match_loops(rng, geometry, dtype):
+def test_avg_pool_forward_backward_match_loops(call, rng, geometry, dtype):
     x = rng.standard_normal(X_SHAPE).astype(dtype)
-    y = avg_pool2d_forward(x, *geometry)
+    y = call.avg_pool2d_forward(x, *geometry)
     assert y.dtype == dtype
     np.testing.assert_allclose(y, ref_avg_pool(x.astype(np.float64), *geometry), **tol(dtype))
     dy = rng.standard_normal(y.shape).astype(dtype)
-    dx = avg_pool2d_backward(dy, X_SHAPE, *geometry)
+    dx = call.avg_pool2d_backward(dy, X_SHAPE, *geometry)
     assert dx.dtype == dtype and dx.shape == X_SHAPE
     want = ref_avg_pool_backward(dy.astype(np.float64), X_SHAPE, *geometry)
     np.testing.assert_allclose(dx, want, **tol(dtype))
@@ -181,20 +175,20 @@ def test_avg_pool_forward_backward_match_loops(rng, geometry, dtype):
     np.testing.assert_allclose(lhs, np.sum(x.astype(np.float64) * dx), **tol(dtype))
 
 
-def test_repeat_runs_are_bitwise_identical(rng):
+def test_repeat_runs_are_bitwise_identical(call, rng):
     x = rng.standard_normal((2, 3, 14, 14)).astype(np.float32)
-    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
-    a = avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1)
+    y, idx = call.max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    a = call.avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1)
     for _ in range(3):
-        y2, idx2 = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+        y2, idx2 = call.max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
         np.testing.assert_array_equal(y, y2)
         np.testing.assert_array_equal(idx, idx2)
-        np.testing.assert_array_equal(a, avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1))
+        np.testing.assert_array_equal(a, call.avg_pool2d_backward(x, x.shape, 3, 3, 1, 1, 1, 1))
 
 
-def test_non_contiguous_input(rng):
+def test_non_contiguous_input(call, rng):
     x = rng.standard_normal((2, 3, 6, 7)).transpose(0, 1, 3, 2)
-    y, idx = max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
+    y, idx = call.max_pool2d_forward(x, 3, 3, 1, 1, 1, 1)
     ry, ridx = ref_max_pool(np.ascontiguousarray(x), 3, 3, 1, 1, 1, 1)
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(idx, ridx)
@@ -203,10 +197,10 @@ def test_non_contiguous_input(rng):
 # ----------------------------------------------------------------------------- errors
 
 
-def test_errors_forward(rng):
+def test_errors_forward(call, rng):
     x = rng.standard_normal(X_SHAPE)
-    for f in (max_pool2d_forward, avg_pool2d_forward):
-        name = f.__name__
+    for f in (call.max_pool2d_forward, call.avg_pool2d_forward):
+        name = f.__name__  # the primitive's name, which its errors start with
         with pytest.raises(TypeError, match="float32 or float64"):
             f(x.astype(np.int32), 2, 2, 2, 2, 0, 0)
         with pytest.raises(ValueError, match=rf"{name}: x must have shape \(N, C, H, W\)"):
@@ -225,10 +219,10 @@ def test_errors_forward(rng):
             f(x[:, :, :0], 2, 2, 1, 1, 1, 1)
 
 
-def test_errors_max_backward(rng):
+def test_errors_max_backward(call, rng):
     x = rng.standard_normal(X_SHAPE)
-    y, idx = max_pool2d_forward(x, 2, 2, 2, 2, 0, 0)
-    f = max_pool2d_backward
+    y, idx = call.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0)
+    f = call.max_pool2d_backward
     bad = idx.copy()
     bad[1, 2, 0, 1] = 42
     with pytest.raises(ValueError, match=r"argmax value 42 is out of range \[0, H\*W\) = \[0, 42"):
@@ -252,9 +246,30 @@ def test_errors_max_backward(rng):
     np.testing.assert_array_equal(f(y, idx.astype(np.int32), X_SHAPE), f(y, idx, X_SHAPE))
 
 
-def test_errors_avg_backward(rng):
+def test_errors_avg_backward(call, rng):
     dy = rng.standard_normal((2, 3, 3, 3))
     with pytest.raises(ValueError, match=r"avg_pool2d_backward: dy shape \(2, 3, 3, 3\) does not"):
-        avg_pool2d_backward(dy, X_SHAPE, 2, 2, 1, 1, 0, 0)
+        call.avg_pool2d_backward(dy, X_SHAPE, 2, 2, 1, 1, 0, 0)
     with pytest.raises(ValueError, match="avg_pool2d_backward: pad"):
-        avg_pool2d_backward(dy, X_SHAPE, 2, 2, 2, 2, 2, 0)
+        call.avg_pool2d_backward(dy, X_SHAPE, 2, 2, 2, 2, 2, 0)
+
+
+@pytest.mark.parametrize("geometry", [(2, 2, 2, 2, 0, 0), (3, 3, 2, 1, 1, 1)])
+def test_small_planes_with_a_tie(call, rng, geometry):
+    x = rng.standard_normal((2, 2, 5, 4)).astype(np.float32)
+    x[0, 0, 1, 1] = x[0, 0, 1, 2]  # a tie
+    y, idx = call.max_pool2d_forward(x, *geometry)
+    ry, ridx = ref_max_pool(x, *geometry)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ridx)
+    dy = rng.standard_normal(ry.shape).astype(np.float32)
+    np.testing.assert_allclose(call.max_pool2d_backward(dy, ridx, x.shape),
+                               ref_max_pool_backward(dy, ridx, x.shape), **tol(np.float32))
+    np.testing.assert_allclose(call.avg_pool2d_forward(x, *geometry),
+                               ref_avg_pool(x.astype(np.float64), *geometry), **tol(np.float32))
+    np.testing.assert_allclose(call.avg_pool2d_backward(dy, x.shape, *geometry),
+                               ref_avg_pool_backward(dy.astype(np.float64), x.shape, *geometry),
+                               **tol(np.float32))
+    with pytest.raises(ValueError, match="out of range"):
+        call.max_pool2d_backward(dy[:1, :1, :2, :2], np.array([[[[0, 1], [2, 99]]]]),
+                                 (1, 1, 4, 4))

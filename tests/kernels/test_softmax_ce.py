@@ -1,9 +1,8 @@
-"""Fused softmax cross-entropy CPU kernels against a plain NumPy reference."""
+"""Fused softmax cross-entropy primitives (kernels/<device>/softmax_ce.py)
+against a plain NumPy reference, on every tested device."""
 
 import numpy as np
 import pytest
-
-from minidl.kernels.cpu import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 
 DTYPES = [np.float32, np.float64]
 N, K = 6, 5
@@ -35,10 +34,10 @@ def rng():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
-def test_forward_matches_reference(rng, dtype, label_dtype):
+def test_forward_matches_reference(call, rng, dtype, label_dtype):
     logits = (rng.standard_normal((N, K)) * 3).astype(dtype)
     labels = rng.integers(0, K, N).astype(label_dtype)
-    losses, probs = softmax_cross_entropy_forward(logits, labels)
+    losses, probs = call.softmax_cross_entropy_forward(logits, labels)
     rl, rp = ref_forward(logits, labels)
     assert losses.shape == (N,) and probs.shape == (N, K)
     assert losses.dtype == probs.dtype == dtype
@@ -47,13 +46,13 @@ def test_forward_matches_reference(rng, dtype, label_dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_forward_is_stable_for_huge_logits(rng, dtype):
+def test_forward_is_stable_for_huge_logits(call, rng, dtype):
     logits = rng.choice([-1e4, 1e4], size=(N, K)) + rng.standard_normal((N, K))
     logits[0] = 1e4  # a row of equal huge logits
     logits[1] = -1e4
     logits = logits.astype(dtype)
     labels = rng.integers(0, K, N)
-    losses, probs = softmax_cross_entropy_forward(logits, labels)
+    losses, probs = call.softmax_cross_entropy_forward(logits, labels)
     assert np.all(np.isfinite(losses)) and np.all(np.isfinite(probs))
     rl, rp = ref_forward(logits, labels)
     np.testing.assert_allclose(losses, rl, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-4)
@@ -63,26 +62,26 @@ def test_forward_is_stable_for_huge_logits(rng, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_backward_matches_reference(rng, dtype):
+def test_backward_matches_reference(call, rng, dtype):
     logits = rng.standard_normal((N, K)).astype(dtype)
     labels = rng.integers(0, K, N).astype(np.int32)
     grad_losses = rng.standard_normal(N).astype(dtype)
-    _, probs = softmax_cross_entropy_forward(logits, labels)
-    dlogits = softmax_cross_entropy_backward(probs, labels, grad_losses)
+    _, probs = call.softmax_cross_entropy_forward(logits, labels)
+    dlogits = call.softmax_cross_entropy_backward(probs, labels, grad_losses)
     assert dlogits.shape == (N, K) and dlogits.dtype == dtype
     np.testing.assert_allclose(dlogits, ref_backward(probs, labels, grad_losses), **tol(dtype))
 
 
-def test_backward_matches_finite_differences(rng):
+def test_backward_matches_finite_differences(call, rng):
     logits = rng.standard_normal((N, K))
     labels = rng.integers(0, K, N)
     weights = rng.standard_normal(N)
 
     def loss():
-        return float(np.dot(softmax_cross_entropy_forward(logits, labels)[0], weights))
+        return float(np.dot(call.softmax_cross_entropy_forward(logits, labels)[0], weights))
 
-    _, probs = softmax_cross_entropy_forward(logits, labels)
-    dlogits = softmax_cross_entropy_backward(probs, labels, weights)
+    _, probs = call.softmax_cross_entropy_forward(logits, labels)
+    dlogits = call.softmax_cross_entropy_backward(probs, labels, weights)
     numeric = np.empty_like(logits)
     h = 1e-6
     for idx in np.ndindex(logits.shape):
@@ -96,12 +95,12 @@ def test_backward_matches_finite_differences(rng):
     np.testing.assert_allclose(dlogits, numeric, rtol=1e-6, atol=1e-8)
 
 
-def test_non_contiguous_and_repeatable(rng):
+def test_non_contiguous_and_repeatable(call, rng):
     base = rng.standard_normal((K, N)).astype(np.float32)
     logits = base.T  # (N, K), not C-contiguous
     labels = rng.integers(0, K, N)
-    first = softmax_cross_entropy_forward(logits, labels)
-    again = softmax_cross_entropy_forward(np.ascontiguousarray(logits), labels)
+    first = call.softmax_cross_entropy_forward(logits, labels)
+    again = call.softmax_cross_entropy_forward(np.ascontiguousarray(logits), labels)
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)
 
@@ -109,10 +108,10 @@ def test_non_contiguous_and_repeatable(rng):
 # ----------------------------------------------------------------------------- errors
 
 
-def test_errors_forward(rng):
+def test_errors_forward(call, rng):
     logits = rng.standard_normal((N, K))
     labels = rng.integers(0, K, N)
-    f = softmax_cross_entropy_forward
+    f = call.softmax_cross_entropy_forward
     name = "softmax_cross_entropy_forward"
     with pytest.raises(TypeError, match="float32 or float64"):
         f(logits.astype(np.int64), labels)
@@ -137,11 +136,11 @@ def test_errors_forward(rng):
         f(logits, labels.astype(np.uint64) + np.uint64(2**63))
 
 
-def test_errors_backward(rng):
+def test_errors_backward(call, array_type, rng):
     probs = np.full((N, K), 1.0 / K)
     labels = rng.integers(0, K, N)
     g = np.ones(N)
-    f = softmax_cross_entropy_backward
+    f = call.softmax_cross_entropy_backward
     name = "softmax_cross_entropy_backward"
     with pytest.raises(TypeError, match="grad_losses dtype float32 does not match probs dtype"):
         f(probs, labels, g.astype(np.float32))
@@ -149,5 +148,23 @@ def test_errors_backward(rng):
         f(probs, labels, g[:, None])
     with pytest.raises(ValueError, match=f"{name}: label 7 is out of range"):
         f(probs, np.full(N, 7), g)
-    with pytest.raises(TypeError, match="grad_losses must be a numpy.ndarray"):
+    with pytest.raises(TypeError, match=f"grad_losses must be a {array_type}"):
         f(probs, labels, 1.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_huge_logits_forward_and_backward(call, dtype):
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 4)).astype(dtype)
+    logits[0] = [1e4, -1e4, 0, 5e3]
+    labels = np.array([1, 0, 3, 2, 1], dtype=np.int64)
+    losses, probs = call.softmax_cross_entropy_forward(logits, labels)
+    rl, rp = ref_forward(logits, labels)
+    for got, want in ((losses, rl), (probs, rp)):
+        assert np.all(np.isfinite(got))
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    grads = rng.standard_normal(5).astype(dtype)
+    np.testing.assert_allclose(call.softmax_cross_entropy_backward(probs, labels, grads),
+                               ref_backward(probs, labels, grads), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="out of range"):
+        call.softmax_cross_entropy_forward(logits, np.array([0, 1, 2, 3, 4]))

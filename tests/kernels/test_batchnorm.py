@@ -1,15 +1,10 @@
-"""BatchNorm CPU kernels against plain NumPy references and finite differences."""
+"""Batch-norm primitives (kernels/<device>/batchnorm.py) against plain NumPy
+references and finite differences, on every tested device."""
 
 import numpy as np
 import pytest
 
-from minidl.kernels.cpu import (
-    batch_norm_backward,
-    batch_norm_backward_eval,
-    batch_norm_forward_eval,
-    batch_norm_forward_train,
-)
-from minidl.kernels.cpu import batchnorm as bn_module
+from minidl.kernels.cpu import batchnorm as cpu_batchnorm
 
 DTYPES = [np.float32, np.float64]
 # (N, C) and (N, C, H, W); small, and reused everywhere so few specialisations compile
@@ -89,9 +84,9 @@ def rng():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_forward_train_matches_reference(rng, shape, dtype):
+def test_forward_train_matches_reference(call, rng, shape, dtype):
     x, gamma, beta = make_inputs(rng, shape, dtype)
-    y, mean, var, invstd = batch_norm_forward_train(x, gamma, beta, EPS)
+    y, mean, var, invstd = call.batch_norm_forward_train(x, gamma, beta, EPS)
     ry, rmean, rvar, rinv = ref_forward_train(x, gamma, beta, EPS)
     assert y.shape == shape and y.dtype == dtype
     for got, want in [(mean, rmean), (var, rvar), (invstd, rinv)]:
@@ -101,41 +96,41 @@ def test_forward_train_matches_reference(rng, shape, dtype):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_forward_train_none_gamma_beta(rng, shape):
+def test_forward_train_none_gamma_beta(call, rng, shape):
     x, _, _ = make_inputs(rng, shape, np.float64)
-    y, _, _, _ = batch_norm_forward_train(x, None, None, EPS)
+    y, _, _, _ = call.batch_norm_forward_train(x, None, None, EPS)
     ones, zeros = np.ones(shape[1]), np.zeros(shape[1])
     np.testing.assert_allclose(y, ref_forward_train(x, ones, zeros, EPS)[0], **tol(np.float64))
 
 
-def test_forward_train_is_stable_for_large_mean():
+def test_forward_train_is_stable_for_large_mean(call):
     # E[x^2] - E[x]^2 would lose every digit of the variance here
     rng = np.random.default_rng(0)
     x = 1e8 + rng.standard_normal((3, 4, 5, 3))
-    _, mean, var, _ = batch_norm_forward_train(x, None, None, 0.0)
+    _, mean, var, _ = call.batch_norm_forward_train(x, None, None, 0.0)
     _, rmean, rvar, _ = ref_forward_train(x, np.ones(4), np.zeros(4), 0.0)
     np.testing.assert_allclose(var, rvar, rtol=1e-7)
     np.testing.assert_allclose(mean, rmean, rtol=1e-14)
 
 
-def test_forward_train_accepts_non_contiguous(rng):
+def test_forward_train_accepts_non_contiguous(call, rng):
     base = rng.standard_normal((5, 7))
     x = base.T  # (7, 5), Fortran-ordered view
-    y, *_ = batch_norm_forward_train(x, None, None, EPS)
-    y2, *_ = batch_norm_forward_train(np.ascontiguousarray(x), None, None, EPS)
+    y, *_ = call.batch_norm_forward_train(x, None, None, EPS)
+    y2, *_ = call.batch_norm_forward_train(np.ascontiguousarray(x), None, None, EPS)
     np.testing.assert_array_equal(y, y2)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_forward_eval_matches_reference(rng, shape, dtype):
+def test_forward_eval_matches_reference(call, rng, shape, dtype):
     x, gamma, beta = make_inputs(rng, shape, dtype)
     rmean = rng.standard_normal(shape[1]).astype(dtype)
     rvar = rng.uniform(0.5, 2.0, shape[1]).astype(dtype)
-    y = batch_norm_forward_eval(x, gamma, beta, rmean, rvar, EPS)
+    y = call.batch_norm_forward_eval(x, gamma, beta, rmean, rvar, EPS)
     assert y.shape == shape and y.dtype == dtype
     np.testing.assert_allclose(y, ref_forward_eval(x, gamma, beta, rmean, rvar, EPS), **tol(dtype))
-    y_none = batch_norm_forward_eval(x, None, None, rmean, rvar, EPS)
+    y_none = call.batch_norm_forward_eval(x, None, None, rmean, rvar, EPS)
     ones, zeros = np.ones(shape[1], dtype), np.zeros(shape[1], dtype)
     np.testing.assert_allclose(
         y_none, ref_forward_eval(x, ones, zeros, rmean, rvar, EPS), **tol(dtype)
@@ -144,11 +139,11 @@ def test_forward_eval_matches_reference(rng, shape, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_backward_matches_formula(rng, shape, dtype):
+def test_backward_matches_formula(call, rng, shape, dtype):
     x, gamma, beta = make_inputs(rng, shape, dtype)
     dy = rng.standard_normal(shape).astype(dtype)
-    _, mean, _, invstd = batch_norm_forward_train(x, gamma, beta, EPS)
-    dx, dgamma, dbeta = batch_norm_backward(dy, x, gamma, mean, invstd)
+    _, mean, _, invstd = call.batch_norm_forward_train(x, gamma, beta, EPS)
+    dx, dgamma, dbeta = call.batch_norm_backward(dy, x, gamma, mean, invstd)
     rdx, rdgamma, rdbeta = ref_backward(dy, x, gamma, mean, invstd)
     assert dx.shape == shape and dx.dtype == dtype
     assert dgamma.shape == dbeta.shape == (shape[1],)
@@ -156,7 +151,7 @@ def test_backward_matches_formula(rng, shape, dtype):
     np.testing.assert_allclose(dx, rdx, **tol(dtype))
     np.testing.assert_allclose(dgamma, rdgamma, **tol(dtype))
     np.testing.assert_allclose(dbeta, rdbeta, **tol(dtype))
-    dx_none, _, _ = batch_norm_backward(dy, x, None, mean, invstd)
+    dx_none, _, _ = call.batch_norm_backward(dy, x, None, mean, invstd)
     rdx_none, _, _ = ref_backward(dy, x, np.ones(shape[1], dtype), mean, invstd)
     np.testing.assert_allclose(dx_none, rdx_none, **tol(dtype))
 
@@ -177,15 +172,15 @@ def numeric_grad(f, a, h=1e-6):
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 2, 2, 2)])
-def test_backward_matches_finite_differences(rng, shape):
+def test_backward_matches_finite_differences(call, rng, shape):
     x, gamma, beta = make_inputs(rng, shape, np.float64)
     proj = rng.standard_normal(shape)
 
     def loss():
-        return float(np.sum(batch_norm_forward_train(x, gamma, beta, EPS)[0] * proj))
+        return float(np.sum(call.batch_norm_forward_train(x, gamma, beta, EPS)[0] * proj))
 
-    _, mean, _, invstd = batch_norm_forward_train(x, gamma, beta, EPS)
-    dx, dgamma, dbeta = batch_norm_backward(proj, x, gamma, mean, invstd)
+    _, mean, _, invstd = call.batch_norm_forward_train(x, gamma, beta, EPS)
+    dx, dgamma, dbeta = call.batch_norm_backward(proj, x, gamma, mean, invstd)
     np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dgamma, numeric_grad(loss, gamma), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dbeta, numeric_grad(loss, beta), rtol=1e-5, atol=1e-7)
@@ -193,12 +188,12 @@ def test_backward_matches_finite_differences(rng, shape):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_backward_eval_matches_formula(rng, shape, dtype):
+def test_backward_eval_matches_formula(call, rng, shape, dtype):
     x, gamma, _ = make_inputs(rng, shape, dtype)
     dy = rng.standard_normal(shape).astype(dtype)
     rmean = rng.standard_normal(shape[1]).astype(dtype)
     rvar = rng.uniform(0.5, 2.0, shape[1]).astype(dtype)
-    got = batch_norm_backward_eval(dy, x, gamma, rmean, rvar, EPS)
+    got = call.batch_norm_backward_eval(dy, x, gamma, rmean, rvar, EPS)
     want = ref_backward_eval(dy, x, gamma, rmean, rvar, EPS)
     for g, w in zip(got, want):
         assert g.dtype == dtype and g.shape == w.shape
@@ -206,40 +201,40 @@ def test_backward_eval_matches_formula(rng, shape, dtype):
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 2, 2, 2)])
-def test_backward_eval_matches_finite_differences(rng, shape):
+def test_backward_eval_matches_finite_differences(call, rng, shape):
     x, gamma, beta = make_inputs(rng, shape, np.float64)
     rmean = rng.standard_normal(shape[1])
     rvar = rng.uniform(0.5, 2.0, shape[1])
     proj = rng.standard_normal(shape)
 
     def loss():
-        return float(np.sum(batch_norm_forward_eval(x, gamma, beta, rmean, rvar, EPS) * proj))
+        return float(np.sum(call.batch_norm_forward_eval(x, gamma, beta, rmean, rvar, EPS) * proj))
 
-    dx, dgamma, dbeta = batch_norm_backward_eval(proj, x, gamma, rmean, rvar, EPS)
+    dx, dgamma, dbeta = call.batch_norm_backward_eval(proj, x, gamma, rmean, rvar, EPS)
     np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(dgamma, numeric_grad(loss, gamma), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(dbeta, numeric_grad(loss, beta), rtol=1e-6, atol=1e-8)
 
 
 def test_nc_parallel_blocks_match_serial_bitwise(rng, monkeypatch):
-    """Large (N, C) inputs split the columns into blocks run in parallel; the split must
+    """CPU: large (N, C) inputs split the columns into blocks run in parallel; the split must
     not change a single bit.  37 columns: the one-block run vectorises across columns,
     the 5-column blocks run scalar.  (float64 only: the driver is dtype-agnostic and
     every parallel specialisation costs seconds of compile time.)"""
     shape = (6, 37)
     x, gamma, beta = make_inputs(rng, shape, np.float64)
     dy = rng.standard_normal(shape)
-    fwd = batch_norm_forward_train(x, gamma, beta, EPS)
-    fwd_eval = batch_norm_forward_eval(x, gamma, beta, fwd[1], fwd[2], EPS)
-    bwd = batch_norm_backward(dy, x, gamma, fwd[1], fwd[3])
-    bwd_eval = batch_norm_backward_eval(dy, x, gamma, fwd[1], fwd[2], EPS)
-    monkeypatch.setattr(bn_module, "_NC_SERIAL_MAX_ELEMS", 0)
-    monkeypatch.setattr(bn_module, "_NC_MIN_BLOCK", 5)
-    assert bn_module._nc_block(*shape) < shape[1]
-    fwd_par = batch_norm_forward_train(x, gamma, beta, EPS)
-    fwd_eval_par = batch_norm_forward_eval(x, gamma, beta, fwd[1], fwd[2], EPS)
-    bwd_par = batch_norm_backward(dy, x, gamma, fwd[1], fwd[3])
-    bwd_eval_par = batch_norm_backward_eval(dy, x, gamma, fwd[1], fwd[2], EPS)
+    fwd = cpu_batchnorm.batch_norm_forward_train(x, gamma, beta, EPS)
+    fwd_eval = cpu_batchnorm.batch_norm_forward_eval(x, gamma, beta, fwd[1], fwd[2], EPS)
+    bwd = cpu_batchnorm.batch_norm_backward(dy, x, gamma, fwd[1], fwd[3])
+    bwd_eval = cpu_batchnorm.batch_norm_backward_eval(dy, x, gamma, fwd[1], fwd[2], EPS)
+    monkeypatch.setattr(cpu_batchnorm, "_NC_SERIAL_MAX_ELEMS", 0)
+    monkeypatch.setattr(cpu_batchnorm, "_NC_MIN_BLOCK", 5)
+    assert cpu_batchnorm._nc_block(*shape) < shape[1]
+    fwd_par = cpu_batchnorm.batch_norm_forward_train(x, gamma, beta, EPS)
+    fwd_eval_par = cpu_batchnorm.batch_norm_forward_eval(x, gamma, beta, fwd[1], fwd[2], EPS)
+    bwd_par = cpu_batchnorm.batch_norm_backward(dy, x, gamma, fwd[1], fwd[3])
+    bwd_eval_par = cpu_batchnorm.batch_norm_backward_eval(dy, x, gamma, fwd[1], fwd[2], EPS)
     serial = fwd + (fwd_eval,) + bwd + bwd_eval
     parallel = fwd_par + (fwd_eval_par,) + bwd_par + bwd_eval_par
     for a, b in zip(serial, parallel):
@@ -247,27 +242,55 @@ def test_nc_parallel_blocks_match_serial_bitwise(rng, monkeypatch):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_repeat_runs_are_bitwise_identical(rng, shape):
+def test_repeat_runs_are_bitwise_identical(call, rng, shape):
     x, gamma, beta = make_inputs(rng, shape, np.float32)
     dy = rng.standard_normal(shape).astype(np.float32)
-    first = batch_norm_forward_train(x, gamma, beta, EPS)
-    first_b = batch_norm_backward(dy, x, gamma, first[1], first[3])
+    first = call.batch_norm_forward_train(x, gamma, beta, EPS)
+    first_b = call.batch_norm_backward(dy, x, gamma, first[1], first[3])
     for _ in range(3):
-        for a, b in zip(first, batch_norm_forward_train(x, gamma, beta, EPS)):
+        for a, b in zip(first, call.batch_norm_forward_train(x, gamma, beta, EPS)):
             np.testing.assert_array_equal(a, b)
-        for a, b in zip(first_b, batch_norm_backward(dy, x, gamma, first[1], first[3])):
+        for a, b in zip(first_b, call.batch_norm_backward(dy, x, gamma, first[1], first[3])):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 3, 2)])
+def test_large_mean_small_spread(call, rng, shape, dtype):
+    """|mean| >> std: the two-pass statistics keep the normalised values exact."""
+    c = shape[1]
+    x = (rng.standard_normal(shape) * 3 + 100).astype(dtype)
+    gamma, beta = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    for g, b in ((gamma, beta), (None, None)):
+        ones, zeros = np.ones(c, dtype), np.zeros(c, dtype)
+        g_ref, b_ref = (gamma, beta) if g is not None else (ones, zeros)
+        got = call.batch_norm_forward_train(x, g, b, EPS)
+        want = ref_forward_train(x, g_ref, b_ref, EPS)
+        for o, r in zip(got, want):
+            np.testing.assert_allclose(o, r, rtol=1e-4, atol=1e-4)
+        mean, invstd = got[1], got[3]
+        got = call.batch_norm_backward(dy, x, g, mean, invstd)
+        for o, r in zip(got, ref_backward(dy, x, g_ref, mean, invstd)):
+            np.testing.assert_allclose(o, r, rtol=1e-3, atol=1e-4)
+    rm = (rng.standard_normal(c) + 100).astype(dtype)
+    rv = (np.abs(rng.standard_normal(c)) + 0.5).astype(dtype)
+    np.testing.assert_allclose(call.batch_norm_forward_eval(x, gamma, beta, rm, rv, EPS),
+                               ref_forward_eval(x, gamma, beta, rm, rv, EPS), atol=1e-4)
+    got = call.batch_norm_backward_eval(dy, x, gamma, rm, rv, EPS)
+    for o, r in zip(got, ref_backward_eval(dy, x, gamma, rm, rv, EPS)):
+        np.testing.assert_allclose(o, r, rtol=1e-3, atol=1e-4)
 
 
 # ----------------------------------------------------------------------------- errors
 
 
-def test_errors_forward_train(rng):
+def test_errors_forward_train(call, array_type, rng):
     x, gamma, beta = make_inputs(rng, SHAPES[1], np.float32)
-    f = batch_norm_forward_train
+    f = call.batch_norm_forward_train
     with pytest.raises(TypeError, match="float32 or float64"):
         f(x.astype(np.int32), None, None, EPS)
-    with pytest.raises(TypeError, match="numpy.ndarray"):
+    with pytest.raises(TypeError, match=array_type):
         f(x.tolist(), None, None, EPS)
     with pytest.raises(ValueError, match=r"batch_norm_forward_train.*\(N, C\) or \(N, C, H, W\)"):
         f(x[0], None, None, EPS)
@@ -285,10 +308,10 @@ def test_errors_forward_train(rng):
         f(x, gamma, beta, -1.0)
 
 
-def test_errors_forward_eval(rng):
+def test_errors_forward_eval(call, rng):
     x, gamma, beta = make_inputs(rng, SHAPES[0], np.float64)
     rmean, rvar = np.zeros(5), np.ones(5)
-    f = batch_norm_forward_eval
+    f = call.batch_norm_forward_eval
     with pytest.raises(TypeError, match="running_mean"):
         f(x, gamma, beta, None, rvar, EPS)
     with pytest.raises(ValueError, match="running_var must have shape"):
@@ -299,10 +322,10 @@ def test_errors_forward_eval(rng):
         f(x.astype(np.float16), gamma, beta, rmean, rvar, EPS)
 
 
-def test_errors_backward(rng):
+def test_errors_backward(call, rng):
     x, gamma, _ = make_inputs(rng, SHAPES[1], np.float64)
     mean, invstd = np.zeros(4), np.ones(4)
-    f = batch_norm_backward
+    f = call.batch_norm_backward
     with pytest.raises(ValueError, match=r"batch_norm_backward: dy shape \(3, 4, 5, 2\)"):
         f(x[..., :2], x, gamma, mean, invstd)
     with pytest.raises(TypeError, match="dy dtype float32 does not match x dtype float64"):
@@ -312,6 +335,22 @@ def test_errors_backward(rng):
     with pytest.raises(TypeError, match="mean"):
         f(x, x, gamma, None, invstd)
     with pytest.raises(ValueError, match="batch_norm_backward_eval: eps"):
-        batch_norm_backward_eval(x, x, gamma, mean, invstd, float("nan"))
+        call.batch_norm_backward_eval(x, x, gamma, mean, invstd, float("nan"))
     with pytest.raises(ValueError, match="batch_norm_backward_eval: dy shape"):
-        batch_norm_backward_eval(x[:2], x, gamma, mean, invstd, EPS)
+        call.batch_norm_backward_eval(x[:2], x, gamma, mean, invstd, EPS)
+
+
+def test_errors_of_device_arrays(call, array_type, rng):
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    f = call.batch_norm_forward_train
+    with pytest.raises(ValueError, match="shape"):
+        f(x, rng.standard_normal(2).astype(np.float32), None, EPS)
+    with pytest.raises(TypeError, match="dtype"):
+        f(x, rng.standard_normal(3), None, EPS)
+    with pytest.raises(ValueError, match="more than 1 value"):
+        f(x[:1], None, None, EPS)
+    with pytest.raises(TypeError, match=array_type):
+        call.batch_norm_forward_train(x, x[0].tolist(), None, EPS)
+    with pytest.raises(ValueError, match="running_var"):
+        call.batch_norm_forward_eval(x, None, None, np.zeros(3, np.float32),
+                                     -np.ones(3, np.float32), EPS)

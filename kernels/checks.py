@@ -1,0 +1,281 @@
+"""Argument checks shared by the CPU and the CUDA kernels, run before any kernel.
+
+A bad shape or index inside a compiled kernel is an out-of-bounds access (a
+crash, or silently wrong memory), not an exception, so every launcher checks
+its arguments first.  The checks here look only at what every array type
+has (``dtype``, ``ndim``, ``shape``) and at plain Python values (window
+parameters, ``x_shape`` tuples, eps, label and index ranges given as two
+ints), so both devices accept and reject exactly the same arguments with the
+same messages.  Whether an argument is an array of the right device at all is
+the one device-specific check: ``check_array`` in each device's ``layout``.
+
+Every function raises TypeError (wrong type or dtype) or ValueError (wrong
+shape or value) with a message that starts with the launcher's name ``fn``.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# --------------------------------------------------------------------------- plain values
+
+
+def as_int(fn, name, value, minimum):
+    """``value`` as a Python int >= minimum, else TypeError / ValueError naming it."""
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}"
+        ) from None
+    if value < minimum:
+        kind = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(f"{fn}: {name} must be {kind}, got {value}")
+    return value
+
+
+def check_eps(fn, eps):
+    """``eps`` as a finite float >= 0."""
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: eps must be a real number, got {eps!r}") from None
+    if not (eps >= 0.0 and math.isfinite(eps)):
+        raise ValueError(f"{fn}: eps must be finite and >= 0, got {eps}")
+    return eps
+
+
+def check_x_shape(fn, x_shape):
+    """``x_shape`` as a tuple of 4 ints (N, C, H, W), none negative, N > 0."""
+    try:
+        shape = tuple(operator.index(d) for d in x_shape)
+    except TypeError:
+        raise TypeError(f"{fn}: x_shape must be a tuple of 4 ints, got {x_shape!r}") from None
+    if len(shape) != 4:
+        raise ValueError(f"{fn}: x_shape must be (N, C, H, W), got {shape}")
+    if min(shape) < 0:
+        raise ValueError(f"{fn}: x_shape has a negative dimension: {shape}")
+    if shape[0] == 0:
+        raise ValueError(f"{fn}: empty batch, x_shape is {shape}")
+    return shape
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def conv_output_size(size, kernel, stride, pad):
+    """Output length of a convolution / pooling window sweep along one axis:
+    (size + 2*pad - kernel) // stride + 1.  Raises ValueError if it is not positive
+    (kernel larger than the padded input) or an argument is out of range."""
+    fn = "conv_output_size"
+    size = as_int(fn, "size", size, 0)
+    kernel = as_int(fn, "kernel", kernel, 1)
+    stride = as_int(fn, "stride", stride, 1)
+    pad = as_int(fn, "pad", pad, 0)
+    out = (size + 2 * pad - kernel) // stride + 1
+    if out <= 0:
+        raise ValueError(
+            f"{fn}: kernel {kernel} is larger than the padded input "
+            f"(size {size} + 2*pad {pad} = {size + 2 * pad}); output size would be {out}"
+        )
+    return out
+
+
+def _window(fn, kh, kw, sh, sw, ph, pw):
+    return (as_int(fn, "kh", kh, 1), as_int(fn, "kw", kw, 1), as_int(fn, "sh", sh, 1),
+            as_int(fn, "sw", sw, 1), as_int(fn, "ph", ph, 0), as_int(fn, "pw", pw, 0))
+
+
+def _check_kernel_fits(fn, height, width, kh, kw, ph, pw):
+    if kh > height + 2 * ph or kw > width + 2 * pw:
+        raise ValueError(
+            f"{fn}: kernel ({kh}, {kw}) is larger than the padded input "
+            f"({height} + 2*{ph}, {width} + 2*{pw}) = ({height + 2 * ph}, {width + 2 * pw})"
+        )
+
+
+def conv_geometry(fn, shape, kh, kw, sh, sw, ph, pw):
+    """Validate im2col window parameters against an (N, C, H, W) shape; return
+    (kh, kw, sh, sw, ph, pw, OH, OW)."""
+    kh, kw, sh, sw, ph, pw = _window(fn, kh, kw, sh, sw, ph, pw)
+    _, _, height, width = shape
+    _check_kernel_fits(fn, height, width, kh, kw, ph, pw)
+    oh_size = (height + 2 * ph - kh) // sh + 1
+    ow_size = (width + 2 * pw - kw) // sw + 1
+    return kh, kw, sh, sw, ph, pw, oh_size, ow_size
+
+
+def pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw):
+    """Validate pooling parameters for an (N, C, H, W) input (PyTorch's rules:
+    pad <= kernel // 2, non-empty planes); return ((kh, kw, sh, sw, ph, pw),
+    output shape (N, C, OH, OW))."""
+    kh, kw, sh, sw, ph, pw = _window(fn, kh, kw, sh, sw, ph, pw)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(
+            f"{fn}: pad ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw}), "
+            f"i.e. <= ({kh // 2}, {kw // 2})"
+        )
+    n_batch, n_chan, height, width = x_shape
+    if height == 0 or width == 0:
+        # a window of padding only would have nothing to take the max of
+        raise ValueError(f"{fn}: input planes must not be empty, got shape {x_shape}")
+    _check_kernel_fits(fn, height, width, kh, kw, ph, pw)
+    if (height + 2 * ph) * (width + 2 * pw) + kw >= 2**31:
+        # flat positions inside a padded plane are kept as int32 (CPU kernels)
+        raise ValueError(f"{fn}: input planes are too large for this kernel: {x_shape}")
+    out_shape = (
+        n_batch,
+        n_chan,
+        (height + 2 * ph - kh) // sh + 1,
+        (width + 2 * pw - kw) // sw + 1,
+    )
+    return (kh, kw, sh, sw, ph, pw), out_shape
+
+
+# --------------------------------------------------------------------------- arrays
+# ``a`` has already passed the device's check_array: it is an array of that device.
+
+
+def check_float_dtype(fn, name, a):
+    if np.dtype(a.dtype) not in FLOAT_DTYPES:
+        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
+
+
+def check_float(fn, name, a, ndims, layout):
+    """A float32/float64 array with ndim in ``ndims`` and a non-empty batch;
+    ``layout`` spells the expected shape in messages, e.g. "(N, C, H, W)"."""
+    check_float_dtype(fn, name, a)
+    if a.ndim not in ndims:
+        raise ValueError(f"{fn}: {name} must have shape {layout}, got shape {tuple(a.shape)}")
+    if a.shape[0] == 0:
+        raise ValueError(f"{fn}: empty batch, {name} has shape {tuple(a.shape)}")
+
+
+def check_no_zero_size(fn, name, a):
+    if a.size == 0:
+        raise ValueError(f"{fn}: {name} has a zero-size dimension, shape {tuple(a.shape)}")
+
+
+def check_has_classes(fn, name, a):
+    """An (N, K) array with K > 0."""
+    if a.shape[1] == 0:
+        raise ValueError(f"{fn}: {name} has no classes, shape {tuple(a.shape)}")
+
+
+def check_same(fn, name, a, ref_name, ref):
+    """``a`` has the dtype and shape of ``ref``."""
+    if a.dtype != ref.dtype:
+        raise TypeError(
+            f"{fn}: {name} dtype {a.dtype} does not match {ref_name} dtype {ref.dtype}"
+        )
+    if tuple(a.shape) != tuple(ref.shape):
+        raise ValueError(
+            f"{fn}: {name} shape {tuple(a.shape)} does not match {ref_name} shape "
+            f"{tuple(ref.shape)}"
+        )
+
+
+def check_channel_row(fn, name, a, x, float64_ok=False):
+    """A per-channel (C,) array of x's dtype (or float64 when ``float64_ok``: the
+    batch statistics)."""
+    if a.dtype != x.dtype and not (float64_ok and a.dtype == np.float64):
+        raise TypeError(f"{fn}: {name} dtype {a.dtype} does not match x dtype {x.dtype}")
+    if tuple(a.shape) != (x.shape[1],):
+        raise ValueError(
+            f"{fn}: {name} must have shape (C,) = ({x.shape[1]},) for x of shape "
+            f"{tuple(x.shape)}, got {tuple(a.shape)}"
+        )
+
+
+def check_running_var(fn, running_var, eps):
+    """``running_var`` (host float64 values) + eps > 0 for every channel."""
+    if np.any(running_var + eps <= 0.0):
+        raise ValueError(f"{fn}: running_var + eps must be > 0 for every channel")
+
+
+def check_integer_dtype(fn, name, a):
+    if not np.issubdtype(np.dtype(a.dtype), np.integer):
+        raise TypeError(f"{fn}: {name} must have an integer dtype, got {a.dtype}")
+
+
+def check_labels(fn, labels, n_rows):
+    """Integer labels of shape (N,) (their range is checked by check_label_range)."""
+    check_integer_dtype(fn, "labels", labels)
+    if tuple(labels.shape) != (n_rows,):
+        raise ValueError(
+            f"{fn}: labels must have shape (N,) = ({n_rows},), got shape "
+            f"{tuple(labels.shape)}"
+        )
+
+
+def check_label_range(fn, lo, hi, n_classes):
+    """Labels with minimum ``lo`` and maximum ``hi`` (Python ints) are in [0, K)."""
+    if lo < 0 or hi >= n_classes:
+        bad = lo if lo < 0 else hi
+        raise ValueError(f"{fn}: label {bad} is out of range [0, {n_classes})")
+
+
+def check_grad_losses(fn, grad_losses, probs):
+    """grad_losses of probs' dtype and shape (N,)."""
+    if grad_losses.dtype != probs.dtype:
+        raise TypeError(
+            f"{fn}: grad_losses dtype {grad_losses.dtype} does not match probs dtype "
+            f"{probs.dtype}"
+        )
+    if tuple(grad_losses.shape) != (probs.shape[0],):
+        raise ValueError(
+            f"{fn}: grad_losses must have shape (N,) = ({probs.shape[0]},), got shape "
+            f"{tuple(grad_losses.shape)}"
+        )
+
+
+def check_cols_shape(fn, cols, x_shape, geometry):
+    """cols (N, C*kh*kw, OH*OW) as im2col makes it for ``x_shape`` and ``geometry``
+    (the tuple conv_geometry returns)."""
+    kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
+    n_batch, n_chan = x_shape[:2]
+    expected = (n_batch, n_chan * kh * kw, oh_size * ow_size)
+    if tuple(cols.shape) != expected:
+        raise ValueError(
+            f"{fn}: cols shape {tuple(cols.shape)} does not match (N, C*kh*kw, OH*OW) = "
+            f"{expected} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
+            f"pad ({ph}, {pw})"
+        )
+
+
+def check_argmax(fn, argmax, dy, x_shape):
+    """Max-pooling argmax: integers of dy's shape; dy matches x_shape in (N, C)."""
+    check_integer_dtype(fn, "argmax", argmax)
+    if tuple(argmax.shape) != tuple(dy.shape):
+        raise ValueError(f"{fn}: argmax shape {tuple(argmax.shape)} does not match dy shape "
+                         f"{tuple(dy.shape)}")
+    if tuple(dy.shape[:2]) != tuple(x_shape[:2]):
+        raise ValueError(
+            f"{fn}: dy shape {tuple(dy.shape)} does not match x_shape {x_shape} in (N, C)"
+        )
+
+
+def check_argmax_range(fn, lo, hi, x_shape):
+    """Flat in-plane indices with minimum ``lo`` and maximum ``hi`` are in [0, H*W)."""
+    plane_size = x_shape[2] * x_shape[3]
+    if lo < 0 or hi >= plane_size:
+        bad = lo if lo < 0 else hi
+        raise ValueError(
+            f"{fn}: argmax value {bad} is out of range [0, H*W) = [0, {plane_size}) "
+            f"for x_shape {x_shape}"
+        )
+
+
+def check_pool_dy(fn, dy, out_shape, x_shape, window):
+    """dy has the pooling output shape for ``x_shape`` and ``window``."""
+    if tuple(dy.shape) != tuple(out_shape):
+        kh, kw, sh, sw, ph, pw = window
+        raise ValueError(
+            f"{fn}: dy shape {tuple(dy.shape)} does not match the pooling output shape "
+            f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
+            f"pad ({ph}, {pw})"
+        )

@@ -1,0 +1,170 @@
+"""Elementwise primitives on the CPU, with NumPy broadcasting: arithmetic,
+comparisons, where, unary maths, activations and their backward forms, and
+``lerp_`` (running averages).  The mirror file is
+``kernels/cuda/elementwise.py``: same public names, same results.
+
+Most are one NumPy call; NumPy turns 0-d results into scalars, so results
+that may be 0-d pass through ``np.asarray`` to keep every value an array.
+ReLU forward and backward are single-pass parallel Numba kernels: NumPy
+needs two passes and a temporary for each (``maximum`` then a cast; ``where``
+over a boolean mask), and in the convolutional nets ReLU touches every
+activation twice per step, so one fused pass matters.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ..checks import check_float_dtype
+from .layout import check_array
+
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "compare", "where",
+    "neg", "exp", "log", "sqrt", "abs", "sign", "sigmoid", "sigmoid_backward",
+    "relu", "relu_backward", "tanh", "tanh_backward", "lerp_",
+]
+
+_COMPARE = {
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less,
+    "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+}
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@njit(parallel=True, cache=True)
+def _relu_kernel(x, out):
+    for i in prange(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else 0
+
+
+@njit(parallel=True, cache=True)
+def _relu_backward_kernel(dy, x, dx):
+    for i in prange(x.size):
+        dx[i] = dy[i] if x[i] > 0 else 0
+
+
+# --------------------------------------------------------------------------- binary
+
+
+def add(a, b):
+    return np.asarray(np.add(a, b))
+
+
+def sub(a, b):
+    return np.asarray(np.subtract(a, b))
+
+
+def mul(a, b):
+    return np.asarray(np.multiply(a, b))
+
+
+def div(a, b):
+    return np.asarray(np.true_divide(a, b))
+
+
+def pow(a, b):  # noqa: A001 - the primitive's name
+    return np.asarray(np.power(a, b))
+
+
+def maximum(a, b):
+    return np.asarray(np.maximum(a, b))
+
+
+def minimum(a, b):
+    return np.asarray(np.minimum(a, b))
+
+
+def compare(op, a, b):
+    return np.asarray(_COMPARE[op](a, b))
+
+
+def where(condition, a, b):
+    return np.asarray(np.where(condition, a, b))
+
+
+# --------------------------------------------------------------------------- unary
+
+
+def neg(x):
+    return np.asarray(np.negative(x))
+
+
+def exp(x):
+    return np.asarray(np.exp(x))
+
+
+def log(x):
+    return np.asarray(np.log(x))
+
+
+def sqrt(x):
+    return np.asarray(np.sqrt(x))
+
+
+def abs(x):  # noqa: A001
+    return np.asarray(np.abs(x))
+
+
+def sign(x):
+    return np.asarray(np.sign(x))
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def sigmoid(x):
+    # exp(-|x|) never overflows; the two branches of the logistic
+    # function are then exact for either sign of x.
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1.0, e)
+    out = out.astype(x.dtype, copy=False)
+    out /= 1.0 + e
+    return np.asarray(out)
+
+
+def sigmoid_backward(dy, y):
+    return np.asarray(dy * (y * (1.0 - y)))
+
+
+def relu(x):
+    """max(x, 0) elementwise, in x's dtype (float32 or float64)."""
+    check_array("relu", "x", x)
+    check_float_dtype("relu", "x", x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    _relu_kernel(flat, out)
+    return out.reshape(x.shape)
+
+
+def relu_backward(dy, x):
+    """dy where x > 0, else 0 (dy and x of one shape and float dtype)."""
+    for name, a in (("dy", dy), ("x", x)):
+        check_array("relu_backward", name, a)
+        check_float_dtype("relu_backward", name, a)
+    if dy.shape != x.shape or dy.dtype != x.dtype:
+        raise ValueError(f"relu_backward: dy {dy.shape} {dy.dtype} does not match "
+                         f"x {x.shape} {x.dtype}")
+    flat_dy = np.ascontiguousarray(dy).reshape(-1)
+    flat_x = np.ascontiguousarray(x).reshape(-1)
+    dx = np.empty_like(flat_dy)
+    _relu_backward_kernel(flat_dy, flat_x, dx)
+    return dx.reshape(x.shape)
+
+
+def tanh(x):
+    return np.asarray(np.tanh(x))
+
+
+def tanh_backward(dy, y):
+    return np.asarray(dy * (1.0 - y * y))
+
+
+# --------------------------------------------------------------------------- in place
+
+
+def lerp_(dst, src, weight):
+    """dst = (1 - weight) * dst + weight * src, in place."""
+    dst *= 1.0 - weight
+    dst += weight * src
