@@ -1056,6 +1056,7 @@ def test_cross_entropy_labels_are_checked_before_the_kernel(monkeypatch):
     assert len(calls) == 1
 
 
+@pytest.mark.slow
 def test_sweep_runs_in_a_separate_process_without_crashing(tmp_path):
     """A segfault would take pytest down with it; prove the worst cases (labels
     far out of range, huge kernels, zero strides) end in exceptions in a child

@@ -210,6 +210,7 @@ def read_losses(path):
     return [(int(step), float(loss)) for step, loss in pairs]
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_loses_nothing(tmp_path):
     steps = 300
     script = tmp_path / "train_script.py"

@@ -13,6 +13,8 @@ import pytest
 
 from minidl.data import MNIST, ArrayDataset, DataLoader, FashionMNIST, catalog
 
+pytestmark = pytest.mark.slow  # decompresses and checks the real data sets
+
 FILE_NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 

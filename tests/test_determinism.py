@@ -51,6 +51,7 @@ def _train(tmp_path, seed):
     return result.stdout.split()
 
 
+@pytest.mark.slow
 def test_same_seed_same_bits_across_processes(tmp_path):
     first = _train(tmp_path, 0)
     second = _train(tmp_path, 0)

@@ -53,6 +53,7 @@ def test_gradcheck_tiny_module(bn, device):
     assert mdl.gradcheck(lambda inp, *_: module(inp), x, *params)
 
 
+@pytest.mark.slow
 def test_quick_run_writes_every_output(tmp_path):
     root = os.environ.get("MINIDL_DATA")
     if not root or not (Path(root) / "fashion-mnist").exists():
@@ -95,6 +96,7 @@ def spy_on_restore(monkeypatch):
     return steps
 
 
+@pytest.mark.slow
 def test_quick_run_resumes_from_a_checkpoint(tmp_path, monkeypatch):
     root = os.environ.get("MINIDL_DATA")
     if not root or not (Path(root) / "fashion-mnist").exists():

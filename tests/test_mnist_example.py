@@ -31,6 +31,7 @@ def mnist_available():
 
 
 @pytest.mark.skipif(not mnist_available(), reason="MINIDL_DATA does not point at MNIST")
+@pytest.mark.slow
 def test_smoke_run_writes_everything_and_bn_wins(tmp_path):
     example = load_example()
     out = tmp_path / "run"
@@ -128,6 +129,7 @@ def test_activation_recorder_percentiles_of_one_unit():
 
 
 @pytest.mark.skipif(not mnist_available(), reason="MINIDL_DATA does not point at MNIST")
+@pytest.mark.slow
 def test_checkpoint_and_resume_flags_match_an_uninterrupted_run(tmp_path, monkeypatch):
     example = load_example()
     for plot in ("plot_accuracy", "plot_percentiles"):  # drawing is tested above

@@ -15,7 +15,10 @@ BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 def python_blocks():
     for path in DOCUMENTS:
         for index, match in enumerate(BLOCK.finditer(path.read_text(encoding="utf-8"))):
-            yield pytest.param(path, match.group(1), id=f"{path.name}-{index}")
+            code = match.group(1)
+            # blocks that train on a real data set are slow
+            marks = [pytest.mark.slow] if "MNIST(" in code else []
+            yield pytest.param(path, code, id=f"{path.name}-{index}", marks=marks)
 
 
 @pytest.mark.parametrize("path,code", list(python_blocks()))

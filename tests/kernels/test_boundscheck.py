@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 CHILD = """
 import numpy as np
 from minidl.kernels.cpu import softmax_ce
@@ -41,6 +43,7 @@ print(" ".join(results))
 """
 
 
+@pytest.mark.slow
 def test_kernels_are_bounds_checked_under_numba_boundscheck(tmp_path):
     env = dict(os.environ)
     if env.get("NUMBA_BOUNDSCHECK") != "1":
