@@ -18,8 +18,11 @@ from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
                             sub, tanh, true_divide)
 from .api.reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
-from .api.shape import (cat, concat, concatenate, flatten, permute, reshape, squeeze, stack,
-                        swapaxes, t, transpose, unsqueeze)
+from .api.indexing import masked_fill, nonzero, where
+from .api.joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
+from .api.rearrange import flip, fliplr, flipud, roll, tile, tril, triu
+from .api.shape import (flatten, moveaxis, movedim, narrow, permute, reshape, select, squeeze,
+                        swapaxes, swapdims, t, transpose, unflatten, unsqueeze)
 from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .backend import device, get_default_device, set_default_device
@@ -52,7 +55,9 @@ __all__ = [
     "sub", "tanh", "true_divide", "matmul", "mm",
     "amax", "amin", "argmax", "argmin", "max", "mean", "min", "std", "sum", "var",
     "cat", "concat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
-    "swapaxes", "t", "transpose", "unsqueeze", "clone",
+    "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "clone", "chunk", "hstack", "split",
+    "unbind", "vstack", "flip", "fliplr", "flipud", "roll", "tile", "tril", "triu", "moveaxis",
+    "movedim", "narrow", "select", "unflatten", "masked_fill", "nonzero", "where",
     # autograd
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "inference_mode", "autograd",

@@ -7,7 +7,8 @@ and each method has one definition. ``grep "Tensor.exp ="`` finds a method.
 """
 
 from . import autograd
-from .api import conversion, creation, inplace, linalg, pointwise, reduction, shape
+from .api import (conversion, creation, indexing, inplace, joining, linalg, pointwise, rearrange,
+                  reduction, shape)
 from .tensor import Tensor
 
 
@@ -15,6 +16,15 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
     """Accumulate the gradient of this tensor into the leaves' ``.grad``
     (``gradient`` seeds it; ones for a one-element tensor)."""
     autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+
+def _where(self, condition, other):
+    """``self`` where ``condition`` holds, else ``other`` (PyTorch's Tensor.where)."""
+    return indexing.where(condition, self, other)
+
+
+def _masked_fill_(self, mask, value):
+    return inplace.update("masked_fill_", self, indexing.masked_fill, mask, value)
 
 
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
@@ -151,6 +161,30 @@ Tensor.T = property(shape.T)
 Tensor.mT = property(shape.mT)
 Tensor.unsqueeze = shape.unsqueeze
 Tensor.squeeze = shape.squeeze
+Tensor.unflatten = shape.unflatten
+Tensor.movedim = shape.movedim
+Tensor.moveaxis = shape.movedim
+Tensor.expand = shape.expand
+Tensor.expand_as = shape.expand_as
+Tensor.narrow = shape.narrow
+Tensor.select = shape.select
+Tensor.split = joining.split
+Tensor.chunk = joining.chunk
+Tensor.unbind = joining.unbind
+Tensor.repeat = rearrange.repeat
+Tensor.tile = rearrange.tile
+Tensor.flip = rearrange.flip
+Tensor.fliplr = rearrange.fliplr
+Tensor.flipud = rearrange.flipud
+Tensor.roll = rearrange.roll
+Tensor.tril = rearrange.tril
+Tensor.triu = rearrange.triu
+
+# ---- selecting -------------------------------------------------------------------
+Tensor.where = _where
+Tensor.masked_fill = indexing.masked_fill
+Tensor.masked_fill_ = _masked_fill_
+Tensor.nonzero = indexing.nonzero
 
 # ---- linear algebra --------------------------------------------------------------
 Tensor.matmul = linalg.matmul

@@ -1,16 +1,16 @@
-"""Shape functions: ``size``, ``reshape``/``view``, ``flatten``, ``permute``,
-``transpose``, ``squeeze``/``unsqueeze``, indexing, ``cat`` and ``stack``.
+"""Shape functions that return views: ``view``/``reshape``, ``flatten``,
+``unflatten``, ``permute``, ``transpose``, ``movedim``, ``squeeze``,
+``unsqueeze``, ``expand``, ``narrow`` and basic indexing; and ``size``.
 
-As in PyTorch, ``view``, ``permute``, ``transpose``, ``squeeze``,
-``unsqueeze`` and basic indexing return views: they share the input's
-storage and version counter, so an in-place change to one is seen by the
-other (and by backward's check of saved values).
+As in PyTorch these share the input's storage and version counter, so an
+in-place change to one is seen by the other (and by backward's check of
+saved values). ``reshape`` is a view when the layout allows, a copy
+otherwise.
 """
 
-from .. import _checks, _dtypes
+from .. import _checks
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
-from ._common import cast
 
 
 def _view_of(out, base):
@@ -218,40 +218,106 @@ def _check_index_bounds(shape, index):
         dim += 1
 
 
-# ---- joining ------------------------------------------------------------------------
-def cat(tensors, dim=0, *, axis=None):
-    """Tensors joined along an existing dimension; dtypes are promoted."""
-    if axis is not None:
-        dim = axis
-    tensors = _checks.tensor_list("cat", tensors)
-    first = tensors[0]
-    if first.ndim == 0:
-        raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated")
-    axis_ = _checks.dim("cat", dim, first.ndim)
-    for t_ in tensors[1:]:
-        if t_.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(
-                zip(t_.shape, first.shape)) if i != axis_):
-            raise RuntimeError(f"cat: sizes of tensors must match except in dimension "
-                               f"{axis_}; got {first.shape} and {t_.shape}")
-        _checks.same_device("cat", first, t_, "tensors")
-    dtype = _dtypes.result_type(*tensors)
-    tensors = [cast("cat", t_, dtype) for t_ in tensors]
-    return shape_ops.Concatenate.apply(*tensors, axis=axis_)
+def unflatten(input, dim, sizes):
+    """Dimension ``dim`` split into ``sizes`` (one may be -1)."""
+    _checks.tensor("unflatten", input)
+    d = _checks.dim("unflatten", dim, input.ndim)
+    sizes = _checks.size_args("unflatten", (sizes,), allow_negative=True)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    shape = input.shape
+    known = 1
+    for n in sizes:
+        if n != -1:
+            known *= n
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[d]) or (
+            -1 in sizes and (known == 0 or shape[d] % known)):
+        raise RuntimeError(f"unflatten: provided sizes {sizes} don't multiply up to the size "
+                           f"of dim {dim} ({shape[d]}) in the input tensor")
+    sizes = tuple(shape[d] // known if n == -1 else n for n in sizes)
+    return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
-concat = cat
-concatenate = cat
+def movedim(input, source, destination):
+    """Dimensions ``source`` moved to positions ``destination`` (ints or
+    sequences of equal length); the others keep their order."""
+    _checks.tensor("movedim", input)
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    src = [_checks.dim("movedim", d, input.ndim) for d in src]
+    dst = [_checks.dim("movedim", d, input.ndim) for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError("movedim: repeated dim in source or destination")
+    order = [None] * input.ndim
+    for s_, d_ in zip(src, dst):
+        order[d_] = s_
+    rest = iter(d for d in range(input.ndim) if d not in src)
+    order = [next(rest) if o is None else o for o in order]
+    return permute(input, *order)
 
 
-def stack(tensors, dim=0, *, axis=None):
-    """Same-shaped tensors joined along a new dimension."""
-    if axis is not None:
-        dim = axis
-    tensors = _checks.tensor_list("stack", tensors)
-    shape = tensors[0].shape
-    axis_ = _checks.dim("stack", dim, len(shape) + 1)
-    for t_ in tensors:
-        if t_.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {shape} "
-                               f"and {t_.shape}")
-    return cat([reshape(t_, shape[:axis_] + (1,) + shape[axis_:]) for t_ in tensors], axis_)
+moveaxis = movedim
+
+
+def expand(input, *sizes):
+    """The tensor broadcast to ``sizes`` (-1 keeps a dimension; new leading
+    dimensions may be added), as a view: no data is copied."""
+    _checks.tensor("expand", input)
+    sizes = _checks.size_args("expand", sizes, allow_negative=True)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({input.ndim})")
+    lead = len(sizes) - input.ndim
+    target = []
+    for i, n in enumerate(sizes):
+        if i < lead:
+            if n < 0:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            target.append(n)
+            continue
+        own = input.shape[i - lead]
+        if n == -1:
+            n = own
+        if own != n and own != 1:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({n}) must match the "
+                               f"existing size ({own}) at non-singleton dimension {i}. "
+                               f"Target sizes: {list(sizes)}. Tensor sizes: {list(input.shape)}")
+        target.append(n)
+    target = tuple(target)
+    if target == input.shape:
+        return input
+    return _view_of(shape_ops.Expand.apply(input, target), input)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def narrow(input, dim, start, length):
+    """The slice ``start:start + length`` of dimension ``dim``, a view."""
+    _checks.tensor("narrow", input)
+    d = _checks.dim("narrow", dim, input.ndim)
+    start = _checks.integer("narrow", "start", start)
+    length = _checks.integer("narrow", "length", length, 0)
+    size = input.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or start + length > size:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                         f"({size})")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return _view_of(shape_ops.GetItem.apply(input, index), input)
+
+
+def select(input, dim, index):
+    """The sub-tensor at position ``index`` of dimension ``dim`` (which is removed)."""
+    _checks.tensor("select", input)
+    d = _checks.dim("select", dim, input.ndim)
+    index = _checks.integer("select", "index", index)
+    return getitem(input, (slice(None),) * d + (index,))

@@ -10,7 +10,7 @@ twice.
 import numpy as np
 
 from .. import _checks
-from ..api import pointwise, shape
+from ..api import creation, joining, pointwise, rearrange, shape
 from ..api import reduction as reduce_
 from ..api._common import cast
 from ..api.creation import as_tensor
@@ -293,6 +293,83 @@ def mse_loss(input, target, reduction="mean"):
     return squared
 
 
+# ---- padding --------------------------------------------------------------------------
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad (or crop, for negative amounts) the last ``len(pad) // 2`` dimensions:
+    ``pad = (left, right)`` for the last one, then ``(top, bottom)`` for the one
+    before, and so on, as PyTorch. Modes: 'constant' (``value``, default 0),
+    'reflect' (mirror without the edge), 'replicate' (repeat the edge),
+    'circular' (wrap around)."""
+    _checks.tensor("pad", input)
+    if not isinstance(pad, (tuple, list)) or len(pad) % 2 or not all(
+            _checks.is_integer(p) for p in pad):
+        raise RuntimeError(f"pad: padding must be a tuple of an even number of ints, got "
+                           f"{pad!r}")
+    _checks.one_of("pad", "mode", mode, _PAD_MODES)
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} is too large for a "
+                           f"{input.ndim}-dimensional input")
+    if mode != "constant" and value not in (None, 0):
+        raise RuntimeError(f"pad: padding mode '{mode}' doesn't take in value argument")
+    if mode != "constant" and input.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        # PyTorch's rule: non-constant modes pad the last 1-3 dimensions of a batch
+        raise NotImplementedError(
+            f"pad: padding size {len(pad)} is not supported for {input.ndim}D input with mode "
+            f"'{mode}' (2 pads a 2D or 3D input, 4 a 3D or 4D input, 6 a 4D or 5D input)")
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.ndim - 1 - i
+        before, after = int(pad[2 * i]), int(pad[2 * i + 1])
+        out = _pad_dim(out, dim, before, after, mode, 0 if value is None else value)
+    return out if out is not input else shape.reshape(input, input.shape)
+
+
+def _pad_dim(x, dim, before, after, mode, value):
+    size = x.shape[dim]
+    # negative amounts crop first
+    if before < 0 or after < 0:
+        start, stop = max(-before, 0), size - max(-after, 0)
+        if stop < start:
+            raise RuntimeError(f"pad: cropping {-before}, {-after} from a dimension of size "
+                               f"{size} leaves nothing")
+        x = shape.narrow(x, dim, start, stop - start)
+        size = stop - start
+        before, after = max(before, 0), max(after, 0)
+    if not before and not after:
+        return x
+    pieces = []
+    if mode == "constant":
+        def filler(n):
+            fill_shape = x.shape[:dim] + (n,) + x.shape[dim + 1:]
+            return creation.full(fill_shape, value, dtype=x.dtype, device=x.device)
+        left, right = filler(before), filler(after)
+    elif mode == "reflect":
+        if before >= size or after >= size:
+            raise RuntimeError(f"pad: padding size should be less than the corresponding input "
+                               f"dimension, but got padding {before}, {after} for dimension "
+                               f"of size {size} (reflect)")
+        left = rearrange.flip(shape.narrow(x, dim, 1, before), dim)
+        right = rearrange.flip(shape.narrow(x, dim, size - 1 - after, after), dim)
+    elif mode == "replicate":
+        if size == 0:
+            raise RuntimeError("pad: replicate padding of an empty dimension")
+        edge = x.shape[:dim] + (before,) + x.shape[dim + 1:]
+        left = shape.expand(shape.narrow(x, dim, 0, 1), edge)
+        edge = x.shape[:dim] + (after,) + x.shape[dim + 1:]
+        right = shape.expand(shape.narrow(x, dim, size - 1, 1), edge)
+    else:  # circular
+        if before > size or after > size:
+            raise RuntimeError(f"pad: circular padding of {before}, {after} is larger than the "
+                               f"dimension of size {size}")
+        left = shape.narrow(x, dim, size - before, before)
+        right = shape.narrow(x, dim, 0, after)
+    pieces = [p for p in (left, x, right) if p.shape[dim]]
+    return joining.cat(pieces, dim)
+
+
 # ---- regularisation -----------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     """Each element zeroed with probability p in training, the others scaled by
@@ -311,4 +388,4 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 __all__ = ["relu", "sigmoid", "tanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "log_softmax", "softmax", "cross_entropy",
-           "mse_loss", "dropout"]
+           "mse_loss", "dropout", "pad"]

@@ -348,3 +348,34 @@ class Cast(BackendFunction):
     @staticmethod
     def backward(ctx, grad):
         return ctx.backend.astype(grad, ctx.in_dtype), None
+
+
+class Where(BackendFunction):
+    """``a`` where ``condition`` holds, else ``b`` (broadcasting); each gets the
+    gradient where it was chosen."""
+
+    primitive = "where"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.meta = (_shape_and_dtype(a, ctx.needs_input_grad[1]),
+                    _shape_and_dtype(b, ctx.needs_input_grad[2]))
+        ctx.save_for_backward(condition)
+        return ctx.backend.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved
+        be = ctx.backend
+        a_meta, b_meta = ctx.meta
+        ga = gb = None
+        if a_meta is not None:
+            ga = unbroadcast(be, be.where(condition, grad, 0), *a_meta)
+        if b_meta is not None:
+            gb = unbroadcast(be, be.where(condition, 0, grad), *b_meta)
+        return None, ga, gb
+
+
+def _shape_and_dtype(value, needed):
+    return (tuple(value.shape), value.dtype) if needed else None
