@@ -7,12 +7,13 @@ with PyTorch's names and semantics.
 """
 
 from . import tensor_methods  # noqa: F401  (binds the Tensor methods)
-from . import autograd, checkpoint, functional, nn, optim, return_types, tools
+from . import autograd, checkpoint, cuda, functional, nn, optim, return_types, tools
 from ._dtypes import (bool_, float32, float64, get_default_dtype, int8, int16, int32, int64,
                       set_default_dtype, uint8)
 from .api.conversion import clone
-from .api.creation import (arange, as_tensor, empty, empty_like, from_numpy, full, full_like,
-                           ones, ones_like, rand, randn, tensor, zeros, zeros_like)
+from .api.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+                           full_like, linspace, logspace, ones, ones_like, rand, rand_like,
+                           randint, randint_like, randn, randn_like, tensor, zeros, zeros_like)
 from .api.linalg import matmul, mm
 from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
@@ -48,7 +49,8 @@ __all__ = [
     "set_default_dtype", "get_default_device", "set_default_device",
     # factories
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "randn",
-    "rand", "zeros_like", "ones_like", "empty_like", "full_like",
+    "rand", "zeros_like", "ones_like", "empty_like", "full_like", "eye", "linspace", "logspace",
+    "randint", "rand_like", "randn_like", "randint_like", "cuda",
     # maths
     "abs", "add", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le", "log", "lt",
     "maximum", "minimum", "mul", "ne", "neg", "negative", "pow", "relu", "sigmoid", "sqrt",

@@ -244,6 +244,14 @@ CASES = [
     bad("arange-inf", lambda: mdl.arange(0, float("inf")), "arange", "inf"),
     bad("arange-dtype", lambda: mdl.arange(3, dtype=object), "arange", "object"),
     bad("randn-negative", lambda: mdl.randn(-1), "randn", r"\(-1,\)"),
+    bad("eye-negative", lambda: mdl.eye(-1), "eye", "n.*-1"),
+    bad("linspace-steps", lambda: mdl.linspace(0, 1, -2), "linspace", "steps.*-2"),
+    bad("logspace-start", lambda: mdl.logspace("a", 1, 2), "logspace", "'a'"),
+    bad("randint-bounds", lambda: mdl.randint(5, 5, (2,)), "randint", "low < high"),
+    bad("randint-no-size", lambda: mdl.randint(0, 5), "randint", "size"),
+    bad("rand_like-list", lambda: mdl.rand_like([1.0]), "rand_like", "list"),
+    bad("randn_like-int", lambda: mdl.randn_like(i64(2)), "randn_like", "int64"),
+    bad("randint_like-bounds", lambda: mdl.randint_like(f32(2), 3, 1), "randint", "low < high"),
     bad("randn-int-dtype", lambda: mdl.randn(2, dtype=mdl.int64), "randn", "int64"),
     bad("rand-bool-dtype", lambda: mdl.rand(2, dtype=mdl.bool_), "rand", "bool"),
     bad("randn-generator", lambda: mdl.randn(2, generator=5), "randn", "int"),
@@ -780,7 +788,7 @@ def test_every_public_name_is_swept():
         [n for n in mdl.__all__ if callable(getattr(mdl, n)) and n[0].islower()
          and n not in ("no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
                        "get_default_device", "get_rng_state", "set_rng_state", "gradcheck",
-                       "profile", "inference_mode", "get_default_dtype")]
+                       "profile", "inference_mode", "get_default_dtype", "cuda")]
         + [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))
            and getattr(getattr(F, n), "__module__", "") == F.__name__]
         # Identity accepts anything and returns it unchanged

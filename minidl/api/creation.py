@@ -201,3 +201,86 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
     return _random("rand", "random_uniform", size, generator, dtype, device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix (m = n by default)."""
+    n = _checks.integer("eye", "n", n, 0)
+    m = n if m is None else _checks.integer("eye", "m", m, 0)
+    dtype = _checks.dtype("eye", dtype) or _dtypes.get_default_dtype()
+    device = normalize_device(device)
+    backend = get_backend(device)
+    rows = backend.reshape(backend.arange(0, n, 1, _dtypes.int64), (n, 1))
+    cols = backend.reshape(backend.arange(0, m, 1, _dtypes.int64), (1, m))
+    return _new(backend.astype(backend.compare("eq", rows, cols), dtype), device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values evenly spaced from ``start`` to ``end`` (both included)."""
+    for name, value in (("start", start), ("end", end)):
+        if not _checks.is_real(value):
+            raise TypeError(f"linspace: {name} must be a number, got {value!r}")
+    steps = _checks.integer("linspace", "steps", steps, 0)
+    dtype = _checks.dtype("linspace", dtype) or _dtypes.get_default_dtype()
+    values = np.linspace(float(start), float(end), steps)
+    if dtype.kind in "iu":
+        values = np.trunc(values)
+    device = normalize_device(device)
+    return _new(get_backend(device).from_numpy(values.astype(dtype)), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
+    steps = _checks.integer("logspace", "steps", steps, 0)
+    base = _checks.real("logspace", "base", base)
+    for name, value in (("start", start), ("end", end)):
+        if not _checks.is_real(value):
+            raise TypeError(f"logspace: {name} must be a number, got {value!r}")
+    dtype = _checks.dtype("logspace", dtype) or _dtypes.get_default_dtype()
+    values = np.power(base, np.linspace(float(start), float(end), steps))
+    device = normalize_device(device)
+    return _new(get_backend(device).from_numpy(values.astype(dtype)), device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` starts at 0);
+    int64 unless ``dtype`` says otherwise."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: size must be given, e.g. randint(0, 10, (3,))")
+    low = _checks.integer("randint", "low", low)
+    high = _checks.integer("randint", "high", high)
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    size = _checks.size_args("randint", (size,))
+    dtype = _checks.dtype("randint", dtype) or _dtypes.int64
+    rng = resolve_generator("randint", generator)
+    device = normalize_device(device)
+    values = rng.integers(low, high, size=size, dtype=np.int64).astype(dtype)
+    return _new(get_backend(device).from_numpy(values), device, requires_grad)
+
+
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """``rand`` with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like("rand_like", input, dtype, device)
+    _checks.float_dtype("rand_like", dtype)
+    return rand(*shape, generator=generator, dtype=dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """``randn`` with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like("randn_like", input, dtype, device)
+    _checks.float_dtype("randn_like", dtype)
+    return randn(*shape, generator=generator, dtype=dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, generator=None, dtype=None, device=None):
+    """``randint`` with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like("randint_like", input, dtype, device)
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, shape, generator=generator, dtype=dtype, device=device)
