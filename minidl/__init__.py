@@ -30,7 +30,7 @@ from .backend import device, get_default_device, set_default_device
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import Tensor
-from .tools import AnomalyError, detect_anomaly, gradcheck, profile, viz
+from .tools import AnomalyError, detect_anomaly, gradcheck, gradgradcheck, profile, viz
 
 # PyTorch's dtype names
 float = float32
@@ -64,7 +64,8 @@ __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "inference_mode", "autograd",
     # randomness, files, tools, subpackages
-    "manual_seed", "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "profile",
+    "manual_seed", "get_rng_state", "set_rng_state", "save", "load", "gradcheck", "gradgradcheck",
+    "profile",
     "detect_anomaly", "AnomalyError", "viz", "tools", "functional", "nn", "optim",
     "checkpoint", "return_types",
 ]

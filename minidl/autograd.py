@@ -734,8 +734,9 @@ class DifferentiablePrimitives:
         ctx = self._node.ctx
         view = Context(self, ctx.device, ctx.needs_input_grad)
         view.__dict__.update(ctx.__dict__)
+        sources = self._node.saved_sources or (None,) * len(ctx.saved)
         view.saved = tuple(self._saved_tensor(array, source)
-                           for array, source in zip(ctx.saved, self._node.saved_sources))
+                           for array, source in zip(ctx.saved, sources))
         return view
 
     def _saved_tensor(self, array, source):

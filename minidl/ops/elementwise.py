@@ -99,6 +99,7 @@ class Pow(BackendFunction):
     x = 0), and d/db is 0 where a == 0 and b >= 0."""
 
     primitive = "pow"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -262,6 +263,7 @@ class Abs(BackendFunction):
 
 class Sigmoid(BackendFunction):
     primitive = "sigmoid"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x):
@@ -277,6 +279,7 @@ class Sigmoid(BackendFunction):
 
 class ReLU(BackendFunction):
     primitive = "relu"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x):
@@ -291,6 +294,7 @@ class ReLU(BackendFunction):
 
 class Tanh(BackendFunction):
     primitive = "tanh"
+    double_differentiable = True
 
     @staticmethod
     def forward(ctx, x):
@@ -302,6 +306,66 @@ class Tanh(BackendFunction):
     def backward(ctx, grad):
         (out,) = ctx.saved
         return ctx.backend.tanh_backward(grad, out)
+
+
+class SigmoidBackward(BackendFunction):
+    """dy * y * (1 - y) given the sigmoid's output y: the gradient of Sigmoid
+    as an op of its own, so that it can be differentiated again."""
+
+    primitive = "sigmoid_backward"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, dy, y):
+        ctx.save_for_backward(dy if ctx.needs_input_grad[1] else None, y)
+        return ctx.backend.sigmoid_backward(dy, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, y = ctx.saved
+        be = ctx.backend
+        g_dy = be.sigmoid_backward(grad, y) if ctx.needs_input_grad[0] else None
+        # d/dy of dy * (y - y^2) is dy * (1 - 2y)
+        g_y = be.mul(be.mul(grad, dy), be.sub(1.0, be.mul(y, 2.0))) \
+            if ctx.needs_input_grad[1] else None
+        return g_dy, g_y
+
+
+class TanhBackward(BackendFunction):
+    """dy * (1 - y^2) given the tanh's output y, differentiable again."""
+
+    primitive = "tanh_backward"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, dy, y):
+        ctx.save_for_backward(dy if ctx.needs_input_grad[1] else None, y)
+        return ctx.backend.tanh_backward(dy, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, y = ctx.saved
+        be = ctx.backend
+        g_dy = be.tanh_backward(grad, y) if ctx.needs_input_grad[0] else None
+        g_y = be.mul(be.mul(grad, dy), be.mul(y, -2.0)) if ctx.needs_input_grad[1] else None
+        return g_dy, g_y
+
+
+class ReLUBackward(BackendFunction):
+    """dy where x > 0, else 0: linear in dy, and of zero derivative in x."""
+
+    primitive = "relu_backward"
+    double_differentiable = True
+
+    @staticmethod
+    def forward(ctx, dy, x):
+        ctx.save_for_backward(x)
+        return ctx.backend.relu_backward(dy, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return ctx.backend.relu_backward(grad, x), None
 
 
 class Clamp(BackendFunction):

@@ -161,6 +161,8 @@ class SoftmaxCrossEntropy(BackendFunction):
 
 
 class LogSoftmax(BackendFunction):
+    double_differentiable = True
+
     @staticmethod
     def forward(ctx, x, axis):
         be = ctx.backend

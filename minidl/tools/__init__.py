@@ -13,9 +13,9 @@ The common names are also at the top level: ``mdl.gradcheck``,
 
 from . import viz
 from .anomaly import AnomalyError, detect_anomaly
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .profiler import profile
 from .tracing import trace
 
-__all__ = ["viz", "AnomalyError", "detect_anomaly", "GradcheckError", "gradcheck", "profile",
-           "trace"]
+__all__ = ["viz", "AnomalyError", "detect_anomaly", "GradcheckError", "gradcheck",
+           "gradgradcheck", "profile", "trace"]

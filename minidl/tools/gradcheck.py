@@ -7,7 +7,7 @@ uses."""
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import enable_grad, grad, no_grad
 from ..backend import get_backend
 from ..tensor import Tensor
 
@@ -84,3 +84,38 @@ def _numeric_gradient(tensor, objective, eps):
         grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
     backend.copy_(tensor._data, backend.from_numpy(host))
     return grad
+
+
+def gradgradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0):
+    """Check second derivatives: the gradient of ``fn`` (taken with
+    ``create_graph=True``) is itself differentiated by backward and compared
+    with central differences of that gradient. Inputs must be float64
+    tensors; returns True or raises GradcheckError."""
+    wanted = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not wanted:
+        raise ValueError("gradgradcheck: no input requires grad")
+    rng = np.random.default_rng(seed + 1)
+    with no_grad():
+        out = fn(*inputs)
+    backend = get_backend(out.device)
+    projection = Tensor._wrap(backend.from_numpy(rng.standard_normal(out.shape), out.dtype),
+                              out.device)
+    weights = [Tensor._wrap(backend.from_numpy(rng.standard_normal(t.shape), t.dtype),
+                            t.device) for t in wanted]
+
+    def first_derivative(*xs):
+        with enable_grad():
+            chosen = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            grads = grad((fn(*xs) * projection).sum(), chosen, create_graph=True,
+                         allow_unused=True)
+            total = None
+            for g, w in zip(grads, weights):
+                if g is not None:
+                    term = (g * w).sum()
+                    total = term if total is None else total + term
+            if total is None:
+                raise ValueError("gradgradcheck: the function's gradient does not depend on "
+                                 "any input")
+            return total
+
+    return gradcheck(first_derivative, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
