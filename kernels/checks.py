@@ -279,3 +279,10 @@ def check_pool_dy(fn, dy, out_shape, x_shape, window):
             f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
             f"pad ({ph}, {pw})"
         )
+
+
+def check_positions(fn, x, positions):
+    """Positions into ``x`` for take/put: an int64 array (their range is the
+    caller's to check, where the values are)."""
+    if np.dtype(positions.dtype) != np.int64:
+        raise TypeError(f"{fn}: positions must be int64, got {positions.dtype}")

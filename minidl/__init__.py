@@ -19,7 +19,8 @@ from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
                             sub, tanh, true_divide)
 from .api.reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
-from .api.indexing import masked_fill, nonzero, where
+from .api.indexing import (gather, index_select, masked_fill, masked_select, nonzero, scatter,
+                           scatter_add, take, take_along_dim, where)
 from .api.joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .api.rearrange import flip, fliplr, flipud, roll, tile, tril, triu
 from .api.shape import (flatten, moveaxis, movedim, narrow, permute, reshape, select, squeeze,
@@ -59,7 +60,8 @@ __all__ = [
     "cat", "concat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
     "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "clone", "chunk", "hstack", "split",
     "unbind", "vstack", "flip", "fliplr", "flipud", "roll", "tile", "tril", "triu", "moveaxis",
-    "movedim", "narrow", "select", "unflatten", "masked_fill", "nonzero", "where",
+    "movedim", "narrow", "select", "unflatten", "masked_fill", "nonzero", "where", "gather",
+    "index_select", "masked_select", "scatter", "scatter_add", "take", "take_along_dim",
     # autograd
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "inference_mode", "autograd",

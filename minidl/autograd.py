@@ -169,15 +169,22 @@ class Context:
 
 class Node:
     """One recorded operation: the function, its context, its inputs (Tensors,
-    or None for constant arguments) and what backward needs to check."""
+    or None for constant arguments) and what backward needs to check.
 
-    __slots__ = ("function", "ctx", "inputs", "n_outputs", "output_hooks",
+    ``edges[i]`` is the (node, output index) that produced input i *when the
+    op ran*, or None for a leaf or a constant. Backward follows the edges, not
+    the tensors, so an in-place update that later gives an input tensor a new
+    node does not change where this op's gradient goes (as in PyTorch)."""
+
+    __slots__ = ("function", "ctx", "inputs", "edges", "n_outputs", "output_hooks",
                  "saved_versions", "saved_sources", "output_ref", "metadata", "released")
 
     def __init__(self, function, ctx, inputs, n_outputs=1):
         self.function = function
         self.ctx = ctx
         self.inputs = inputs
+        self.edges = tuple(None if t is None or t._node is None else (t._node, t._output_index)
+                           for t in inputs)
         self.n_outputs = n_outputs
         self.output_hooks = None    # {output index: [hook, ...]} for non-leaf tensors
         self.saved_versions = ()    # ((VersionCounter, version), ...) of saved tensors
@@ -197,8 +204,7 @@ class Node:
     @property
     def next_functions(self):
         """((node, output index) or (None, 0), ...) per input, as PyTorch's."""
-        return tuple((t._node, t._output_index) if t is not None and t._node is not None
-                     else (None, 0) for t in self.inputs)
+        return tuple(edge if edge is not None else (None, 0) for edge in self.edges)
 
     def register_hook(self, index, hook):
         if self.output_hooks is None:
@@ -209,6 +215,7 @@ class Node:
         """Drop the saved values and inputs once backward has used them."""
         self.ctx = None
         self.inputs = ()
+        self.edges = ()
         self.saved_sources = None
         self.released = True
 
@@ -412,10 +419,9 @@ def graph_nodes(roots):
             continue
         visited.add(id(node))
         stack.append((node, True))
-        for parent in reversed(node.inputs):
-            if (parent is not None and parent._node is not None
-                    and parent._requires_grad and id(parent._node) not in visited):
-                stack.append((parent._node, False))
+        for edge in reversed(node.edges):
+            if edge is not None and id(edge[0]) not in visited:
+                stack.append((edge[0], False))
     order.reverse()
     return order
 
@@ -517,7 +523,8 @@ def _run_backward(roots, seeds, retain_graph, create_graph, capture=None, only=N
         node_grads = {}   # id(node) -> [grad per output]
         leaf_grads = {}   # id(leaf) -> [leaf, summed grad]
         for root, seed in zip(roots, seeds):
-            _send(ops, node_grads, leaf_grads, root, seed)
+            edge = None if root._node is None else (root._node, root._output_index)
+            _send(ops, node_grads, leaf_grads, root, seed, edge)
         captured = {}
         capture_leaves = {}
         capture_outputs = {}
@@ -551,14 +558,14 @@ def _run_backward(roots, seeds, retain_graph, create_graph, capture=None, only=N
             if _observers:
                 for observer in tuple(_observers):
                     observer.after_backward(node, grads, input_grads)
-            for parent, pg in zip(node.inputs, input_grads):
-                if parent is None or pg is None or not parent._requires_grad:
+            for parent, edge, pg in zip(node.inputs, node.edges, input_grads):
+                if parent is None or pg is None or (edge is None and not parent._requires_grad):
                     continue
                 if tuple(pg.shape) != parent.shape:
                     raise RuntimeError(
                         f"{node.name()} returned a gradient of shape {tuple(pg.shape)} for "
                         f"an input of shape {parent.shape}")
-                _send(ops, node_grads, leaf_grads, parent, pg)
+                _send(ops, node_grads, leaf_grads, parent, pg, edge)
             if not retain_graph:
                 node.release()
         for leaf, g in leaf_grads.values():
@@ -573,20 +580,20 @@ def _run_backward(roots, seeds, retain_graph, create_graph, capture=None, only=N
         _GradMode.enabled = previous_mode
 
 
-def _send(ops, node_grads, leaf_grads, tensor, g):
-    """Add ``g`` to what has reached ``tensor`` so far."""
-    node = tensor._node
-    if node is None:
+def _send(ops, node_grads, leaf_grads, tensor, g, edge):
+    """Add ``g`` to what has reached ``tensor`` so far: to its slot in the node
+    of ``edge``, or for a leaf to its sum."""
+    if edge is None:
         entry = leaf_grads.get(id(tensor))
         if entry is None:
             leaf_grads[id(tensor)] = [tensor, g]
         else:
             entry[1] = ops.add(entry[1], g, tensor.device)
         return
+    node, index = edge
     slots = node_grads.get(id(node))
     if slots is None:
         slots = node_grads[id(node)] = [None] * node.n_outputs
-    index = tensor._output_index
     slots[index] = g if slots[index] is None else ops.add(slots[index], g, tensor.device)
 
 

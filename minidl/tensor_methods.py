@@ -27,6 +27,20 @@ def _masked_fill_(self, mask, value):
     return inplace.update("masked_fill_", self, indexing.masked_fill, mask, value)
 
 
+def _scatter_(self, dim, index, src=None, *, value=None):
+    return inplace.update("scatter_", self,
+                          lambda s: indexing.scatter(s, dim, index, src, value=value))
+
+
+def _scatter_add_(self, dim, index, src):
+    return inplace.update("scatter_add_", self,
+                          lambda s: indexing.scatter_add(s, dim, index, src))
+
+
+def _index_put(self, indices, values, accumulate=False):
+    return indexing.index_put_(self.clone(), indices, values, accumulate)
+
+
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
                           requires_grad=requires_grad)
@@ -76,7 +90,8 @@ Tensor.__isub__ = inplace.isub
 Tensor.__imul__ = inplace.imul
 Tensor.__itruediv__ = inplace.itruediv
 Tensor.__ipow__ = inplace.ipow
-Tensor.__getitem__ = shape.getitem
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
 # Defining __eq__ removes the inherited hash; tensors hash by identity, as in PyTorch.
 Tensor.__hash__ = object.__hash__
 
@@ -185,6 +200,17 @@ Tensor.where = _where
 Tensor.masked_fill = indexing.masked_fill
 Tensor.masked_fill_ = _masked_fill_
 Tensor.nonzero = indexing.nonzero
+Tensor.gather = indexing.gather
+Tensor.take_along_dim = indexing.take_along_dim
+Tensor.index_select = indexing.index_select
+Tensor.take = indexing.take
+Tensor.scatter = indexing.scatter
+Tensor.scatter_ = _scatter_
+Tensor.scatter_add = indexing.scatter_add
+Tensor.scatter_add_ = _scatter_add_
+Tensor.masked_select = indexing.masked_select
+Tensor.index_put_ = indexing.index_put_
+Tensor.index_put = _index_put
 
 # ---- linear algebra --------------------------------------------------------------
 Tensor.matmul = linalg.matmul

@@ -1,6 +1,7 @@
 """Shape functions that return views: ``view``/``reshape``, ``flatten``,
 ``unflatten``, ``permute``, ``transpose``, ``movedim``, ``squeeze``,
-``unsqueeze``, ``expand``, ``narrow`` and basic indexing; and ``size``.
+``unsqueeze``, ``expand``, ``narrow``, ``select``; and ``size``. Basic
+indexing (also a view) is in ``indexing.py``.
 
 As in PyTorch these share the input's storage and version counter, so an
 in-place change to one is seen by the other (and by backward's check of
@@ -164,60 +165,6 @@ def squeeze(input, dim=None):
     return view(input, shape)
 
 
-# ---- indexing -----------------------------------------------------------------------
-_BASIC = (int, slice, type(None), type(Ellipsis))
-
-
-def getitem(input, index):
-    """``input[index]`` for basic indices (ints, slices, None, ...), a view."""
-    index = _basic_index(input, index)
-    return _view_of(shape_ops.GetItem.apply(input, index), input)
-
-
-def _basic_index(input, index):
-    """``index`` as a tuple of checked basic index parts."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    parts = []
-    for part in index:
-        if isinstance(part, Tensor) and part.ndim == 0 and part.dtype.kind in "iu":
-            part = int(part.item())
-        elif _checks.is_integer(part):
-            part = int(part)
-        if isinstance(part, bool) or not isinstance(part, _BASIC):
-            raise TypeError(f"indexing: only basic indexing (ints, slices, None, ...) is "
-                            f"supported, got {type(part).__name__}")
-        if isinstance(part, slice):
-            for bound in (part.start, part.stop, part.step):
-                if bound is not None and not _checks.is_integer(bound):
-                    raise TypeError(f"indexing: slice bounds must be ints or None, got "
-                                    f"{part!r}")
-            if part.step is not None and part.step <= 0:
-                raise ValueError(f"indexing: step must be greater than zero, got {part!r}")
-        parts.append(part)
-    if sum(1 for p in parts if p is Ellipsis) > 1:
-        raise IndexError("indexing: an index can only have a single ellipsis ('...')")
-    _check_index_bounds(input.shape, parts)
-    return tuple(parts)
-
-
-def _check_index_bounds(shape, index):
-    dim = 0
-    for part in index:
-        if part is None:
-            continue
-        if part is Ellipsis:
-            dim = len(shape) - sum(1 for p in index if p is not None and p is not Ellipsis)
-            continue
-        if dim >= len(shape):
-            raise IndexError(f"indexing: too many indices for tensor of dimension {len(shape)} "
-                             f"(shape {shape})")
-        if isinstance(part, int) and not -shape[dim] <= part < shape[dim]:
-            raise IndexError(f"indexing: index {part} is out of bounds for dimension {dim} "
-                             f"with size {shape[dim]}")
-        dim += 1
-
-
 def unflatten(input, dim, sizes):
     """Dimension ``dim`` split into ``sizes`` (one may be -1)."""
     _checks.tensor("unflatten", input)
@@ -320,4 +267,8 @@ def select(input, dim, index):
     _checks.tensor("select", input)
     d = _checks.dim("select", dim, input.ndim)
     index = _checks.integer("select", "index", index)
-    return getitem(input, (slice(None),) * d + (index,))
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{input.shape} at dimension {d}")
+    return _view_of(shape_ops.GetItem.apply(input, (slice(None),) * d + (index,)), input)

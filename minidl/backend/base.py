@@ -255,6 +255,18 @@ class Backend(ABC):
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
         """(probs - onehot(labels)) * grad_losses[:, None]."""
 
+    # ---- reading and writing at computed positions ------------------------
+    @abstractmethod
+    def take(self, x, positions):
+        """out[i] = x.flat[positions[i]]: ``positions`` are int64 flat indices
+        into ``x`` (checked by the caller to lie in [0, x.size))."""
+
+    @abstractmethod
+    def put(self, x, positions, values, accumulate):
+        """A copy of ``x`` with ``values`` (an array or scalar broadcast to the
+        shape of ``positions``) written at ``positions``, or added there when
+        ``accumulate`` (repeated positions add up)."""
+
     # ---- optimizer updates, in place on parameters and state --------------
     @abstractmethod
     def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening,

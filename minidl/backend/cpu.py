@@ -12,6 +12,7 @@ from ..kernels.cpu import (
     batchnorm,
     elementwise,
     im2col,
+    indexing,
     layout,
     matmul,
     optim,
@@ -195,6 +196,13 @@ class CpuBackend(Backend):
 
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
         return softmax_ce.softmax_cross_entropy_backward(probs, labels, grad_losses)
+
+    # ---- reading and writing at computed positions ------------------------
+    def take(self, x, positions):
+        return indexing.take(x, positions)
+
+    def put(self, x, positions, values, accumulate):
+        return indexing.put(x, positions, values, accumulate)
 
     # ---- optimizer updates, in place on parameters and state --------------
     def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov,

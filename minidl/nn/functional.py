@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _checks
 from ..api import creation, joining, pointwise, rearrange, shape
+from ..api.indexing import one_hot
 from ..api import reduction as reduce_
 from ..api._common import cast
 from ..api.creation import as_tensor
@@ -388,4 +389,4 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 __all__ = ["relu", "sigmoid", "tanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "log_softmax", "softmax", "cross_entropy",
-           "mse_loss", "dropout", "pad"]
+           "mse_loss", "dropout", "pad", "one_hot"]

@@ -9,7 +9,7 @@ import pytest
 from minidl.backend.base import Backend
 
 FAMILIES = ["elementwise", "reduce", "layout", "matmul", "batchnorm", "im2col", "pooling",
-            "softmax_ce", "optim", "random"]
+            "softmax_ce", "optim", "random", "indexing"]
 
 
 def family(device, name):

@@ -1,0 +1,87 @@
+"""Reading and writing at computed positions on the device: ``take`` and
+``put``, the primitives behind advanced indexing, gather/scatter and their
+gradients. The mirror file is ``kernels/cpu/indexing.py``.
+
+Positions are int64 device arrays of flat (row-major) indices into ``x``,
+already checked to lie in [0, x.size) by the caller; the kernels still skip
+any position outside it rather than touch memory they do not own. ``put``
+with ``accumulate`` adds with atomics, so repeated positions add up; dtypes
+without an atomic add (bool, 8- and 16-bit integers) accumulate in int64."""
+
+import numpy as np
+from numba import cuda
+
+from ..checks import check_positions
+from .config import THREADS_PER_BLOCK, blocks_for
+from .layout import as_array, broadcast_strides, cast, flat, gather
+
+__all__ = ["take", "put"]
+
+_ATOMIC_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
+                                             np.uint32, np.uint64))
+
+
+@cuda.jit
+def _take_kernel(x, positions, out):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, out.size, step):
+        p = positions[i]
+        if 0 <= p < x.size:
+            out[i] = x[p]
+
+
+@cuda.jit
+def _put_kernel(out, positions, values):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, positions.size, step):
+        p = positions[i]
+        if 0 <= p < out.size:
+            out[p] = values[i]
+
+
+@cuda.jit
+def _put_add_kernel(out, positions, values):
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, positions.size, step):
+        p = positions[i]
+        if 0 <= p < out.size:
+            cuda.atomic.add(out, p, values[i])
+
+
+def take(x, positions):
+    """out[i] = x.flat[positions[i]], shaped like ``positions``."""
+    x = as_array("take", x)
+    positions = as_array("take", positions)
+    check_positions("take", x, positions)
+    out = cuda.device_array(tuple(positions.shape), dtype=x.dtype)
+    if out.size:
+        _take_kernel[blocks_for(out.size), THREADS_PER_BLOCK](flat(x), flat(positions),
+                                                              flat(out))
+    return out
+
+
+def put(x, positions, values, accumulate):
+    """A copy of ``x`` with ``values`` (broadcast to positions' shape) written at
+    ``positions``; with ``accumulate`` they are added."""
+    x = as_array("put", x)
+    positions = as_array("put", positions)
+    check_positions("put", x, positions)
+    shape = tuple(positions.shape)
+    if not cuda.devicearray.is_cuda_ndarray(values):
+        values = cuda.to_device(np.full(shape, values, dtype=x.dtype))
+    values = as_array("put", values)
+    if values.dtype != x.dtype:
+        values = cast(values, x.dtype)
+    values = gather(values, 0, broadcast_strides(tuple(values.shape), shape), shape)
+    work_dtype = x.dtype if (not accumulate or x.dtype in _ATOMIC_DTYPES) else np.int64
+    out = cast(x, work_dtype)
+    if work_dtype != x.dtype:
+        values = cast(values, work_dtype)
+    if positions.size:
+        kernel = _put_add_kernel if accumulate else _put_kernel
+        kernel[blocks_for(positions.size), THREADS_PER_BLOCK](flat(out), flat(positions),
+                                                              flat(values))
+    return out if work_dtype == x.dtype else cast(out, x.dtype)
