@@ -14,11 +14,12 @@ from .api.conversion import clone
 from .api.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
                            full_like, linspace, logspace, ones, ones_like, rand, rand_like,
                            randint, randint_like, randn, randn_like, tensor, zeros, zeros_like)
-from .api.linalg import matmul, mm
+from .api.linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
                             sub, tanh, true_divide)
-from .api.reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from .api.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min,
+                            norm, std, sum, var)
 from .api.indexing import (gather, index_select, masked_fill, masked_select, nonzero, scatter,
                            scatter_add, take, take_along_dim, where)
 from .api.joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
@@ -55,7 +56,8 @@ __all__ = [
     # maths
     "abs", "add", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le", "log", "lt",
     "maximum", "minimum", "mul", "ne", "neg", "negative", "pow", "relu", "sigmoid", "sqrt",
-    "sub", "tanh", "true_divide", "matmul", "mm",
+    "sub", "tanh", "true_divide", "matmul", "mm", "bmm", "mv", "dot", "outer", "einsum",
+    "all", "any", "logsumexp", "norm",
     "amax", "amin", "argmax", "argmin", "max", "mean", "min", "std", "sum", "var",
     "cat", "concat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
     "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "clone", "chunk", "hstack", "split",

@@ -9,6 +9,7 @@ and each method has one definition. ``grep "Tensor.exp ="`` finds a method.
 from . import autograd
 from .api import (conversion, creation, indexing, inplace, joining, linalg, pointwise, rearrange,
                   reduction, shape)
+from .nn import functional
 from .tensor import Tensor
 
 
@@ -39,6 +40,16 @@ def _scatter_add_(self, dim, index, src):
 
 def _index_put(self, indices, values, accumulate=False):
     return indexing.index_put_(self.clone(), indices, values, accumulate)
+
+
+def _softmax(self, dim, dtype=None):
+    """softmax along ``dim`` (``F.softmax``)."""
+    return functional.softmax(self, dim, dtype)
+
+
+def _log_softmax(self, dim, dtype=None):
+    """log_softmax along ``dim`` (``F.log_softmax``)."""
+    return functional.log_softmax(self, dim, dtype)
 
 
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
@@ -114,6 +125,8 @@ Tensor.sqrt = pointwise.sqrt
 Tensor.sigmoid = pointwise.sigmoid
 Tensor.tanh = pointwise.tanh
 Tensor.relu = pointwise.relu
+Tensor.softmax = _softmax
+Tensor.log_softmax = _log_softmax
 Tensor.clamp = pointwise.clamp
 Tensor.clip = pointwise.clamp
 Tensor.maximum = pointwise.maximum
@@ -159,6 +172,10 @@ Tensor.argmax = reduction.argmax
 Tensor.argmin = reduction.argmin
 Tensor.var = reduction.var
 Tensor.std = reduction.std
+Tensor.any = reduction.any
+Tensor.all = reduction.all
+Tensor.logsumexp = reduction.logsumexp
+Tensor.norm = reduction.norm
 
 # ---- shape -----------------------------------------------------------------------
 Tensor.size = shape.size
@@ -214,7 +231,11 @@ Tensor.index_put = _index_put
 
 # ---- linear algebra --------------------------------------------------------------
 Tensor.matmul = linalg.matmul
-Tensor.mm = linalg.matmul
+Tensor.mm = linalg.mm
+Tensor.bmm = linalg.bmm
+Tensor.mv = linalg.mv
+Tensor.dot = linalg.dot
+Tensor.outer = linalg.outer
 
 # ---- devices, dtypes and copies ----------------------------------------------------
 Tensor.to = conversion.to

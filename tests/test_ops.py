@@ -178,8 +178,8 @@ def test_matmul(device, rng):
 def test_matmul_shape_errors_name_both_shapes(device):
     with pytest.raises(RuntimeError, match=r"\(3, 4\).*\(5, 2\)"):
         mdl.ones(3, 4, device=device) @ mdl.ones(5, 2, device=device)
-    with pytest.raises(RuntimeError, match="at least 2"):
-        mdl.ones(3, device=device) @ mdl.ones(3, 2, device=device)
+    with pytest.raises(RuntimeError, match="at least 1 dimension"):
+        mdl.tensor(1.0, device=device) @ mdl.ones(3, 2, device=device)
 
 
 def test_broadcast_error_names_op_and_shapes(device):
@@ -249,3 +249,27 @@ def test_shape_errors(device):
         x[[0, 2]]
     with pytest.raises(IndexError, match="Dimension out of range"):
         x.sum(axis=2)
+
+
+MORE = {
+    "any": (lambda x: (x > 0.5).any(1), lambda a: (a > 0.5).any(1)),
+    "all": (lambda x: (x > -2).all(), lambda a: np.array((a > -2).all())),
+    "logsumexp": (lambda x: x.logsumexp(1), lambda a: np.log(np.exp(a).sum(1))),
+    "norm": (lambda x: x.norm(), lambda a: np.sqrt((a * a).sum())),
+    "norm-p3-dim": (lambda x: x.norm(p=3, dim=0), lambda a: (np.abs(a) ** 3).sum(0) ** (1 / 3)),
+    "matmul-vec": (lambda x: x @ x[0], lambda a: a @ a[0]),
+    "dot": (lambda x: mdl.dot(x[0], x[1]), lambda a: a[0] @ a[1]),
+    "outer": (lambda x: mdl.outer(x[0], x[1]), lambda a: np.outer(a[0], a[1])),
+    "einsum": (lambda x: mdl.einsum("ij,kj->ik", x, x), lambda a: a @ a.T),
+    "einsum-diag": (lambda x: mdl.einsum("ii->i", x[:, :3]), lambda a: np.diag(a[:, :3])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_reductions_and_products(name, device, rng):
+    fn, reference = MORE[name]
+    a = rng.standard_normal((3, 4))
+    out = fn(t64(a, device, requires_grad=False))
+    np.testing.assert_allclose(out.numpy(), reference(a), rtol=1e-10)
+    if out.dtype.kind == "f":
+        check_gradients(fn, t64(a, device))

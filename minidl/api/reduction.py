@@ -11,7 +11,8 @@ from ..backend import get_backend
 from ..ops import reduce as red
 from ..tensor import Tensor
 from ._common import cast, constant
-from .pointwise import maximum, minimum, mul, neg, sqrt, sub
+from .pointwise import abs, add, exp, log, maximum, minimum, mul, ne, neg, sqrt, sub
+from .shape import reshape
 
 
 def _dim_args(op, input, dim, keepdim, axis, keepdims):
@@ -193,3 +194,69 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     """The standard deviation: ``sqrt(var(...))`` with the same arguments."""
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
                     keepdims=keepdims))
+
+
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether any element (along ``dim``) is non-zero; a bool tensor."""
+    dims, keepdim = _dim_args("any", input, dim, keepdim, axis, keepdims)
+    backend = get_backend(input.device)
+    nonzero = backend.compare("ne", input._data, 0)
+    count = backend.sum(nonzero, dims, keepdim)
+    return constant(backend.compare("gt", count, 0), input.device)
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether every element (along ``dim``) is non-zero; a bool tensor."""
+    dims, keepdim = _dim_args("all", input, dim, keepdim, axis, keepdims)
+    backend = get_backend(input.device)
+    zero = backend.compare("eq", input._data, 0)
+    count = backend.sum(zero, dims, keepdim)
+    return constant(backend.compare("eq", count, 0), input.device)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over ``dim``, computed without overflow (the
+    largest value is taken out first); -inf where every value is -inf."""
+    dims, keepdim = _dim_args("logsumexp", input, dim, keepdim, None, None)
+    if input.dtype.kind != "f":
+        input = cast("logsumexp", input, _dtypes.get_default_dtype())
+    backend = get_backend(input.device)
+    if input.numel() == 0:
+        return log(sum(exp(input), dims, keepdim))
+    peak = backend.max(input._data, dims, True)
+    # an all -inf (or inf) slice keeps its value through the shift-free form
+    peak = backend.where(backend.compare("eq", backend.abs(peak), float("inf")), 0, peak)
+    shift = constant(peak, input.device)
+    total = log(sum(exp(sub(input, shift)), dims, True))
+    out = add(total, shift)
+    if not keepdim:
+        out = reshape(out, tuple(n for a, n in enumerate(input.shape)
+                                 if a not in (dims if dims is not None
+                                              else range(input.ndim))))
+    return out
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over ``dim`` (every element by default): p = 2 or
+    'fro' (the default), 1, inf, -inf, 0 (number of non-zeros) or any other
+    positive number. The gradient at a zero vector is 0, as in PyTorch."""
+    _checks.tensor("norm", input)
+    if dtype is not None:
+        input = cast("norm", input, _checks.float_dtype("norm", dtype))
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be floating point, got {input.dtype}")
+    dims, keepdim = _dim_args("norm", input, dim, keepdim, None, None)
+    if p == "fro":
+        p = 2
+    if p == "nuc" or isinstance(p, str):
+        raise RuntimeError(f"norm: p={p!r} is not supported (only vector norms)")
+    p = _checks.real("norm", "p", p) if p not in (float("inf"), float("-inf")) else p
+    if p == float("inf"):
+        return amax(abs(input), () if dims is None else dims, keepdim)
+    if p == float("-inf"):
+        return amin(abs(input), () if dims is None else dims, keepdim)
+    if p == 0:
+        return sum(cast("norm", ne(input, 0), input.dtype), dims, keepdim)
+    if p == 1:
+        return sum(abs(input), dims, keepdim)
+    return red.PNorm.apply(input, p, dims, keepdim)

@@ -122,3 +122,41 @@ def _one_hot_along(be, indices, shape, axis):
     positions = be.reshape(be.arange(0, shape[axis], 1, indices.dtype),
                            tuple(n if a == axis else 1 for a, n in enumerate(shape)))
     return be.compare("eq", positions, indices)
+
+
+class PNorm(BackendFunction):
+    """(sum |x|^p)^(1/p) over ``axis``; the gradient is
+    x |x|^(p-2) / norm^(p-1), taken as 0 where the norm is 0 (PyTorch's
+    subgradient at the origin)."""
+
+    double_differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, p, axis, keepdims):
+        be = ctx.backend
+        total = be.sum(be.pow(be.abs(x), p), axis, True)
+        out = be.pow(total, 1.0 / p)
+        ctx.meta = (x.shape, p, axis, keepdims)
+        ctx.save_for_backward(x, out)
+        return out if keepdims else be.reshape(out, _reduced_shape(x.shape, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved
+        shape, p, axis, keepdims = ctx.meta
+        be = ctx.backend
+        grad = _expand_reduced(be, grad, shape, axis, keepdims)
+        zero = be.compare("eq", out, 0)
+        safe = be.where(zero, 1, out)
+        if p == 2:
+            local = be.div(x, safe)
+        else:
+            local = be.div(be.mul(x, be.pow(be.abs(x), p - 2)), be.pow(safe, p - 1))
+            local = be.where(be.compare("eq", x, 0), 0, local)
+        local = be.where(zero, 0, local)
+        return be.mul(grad, local), None, None, None
+
+
+def _reduced_shape(shape, axis):
+    axes = range(len(shape)) if axis is None else axis
+    return tuple(n for a, n in enumerate(shape) if a not in axes)
