@@ -23,6 +23,7 @@ from .api.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max
 from .api.indexing import (gather, index_select, masked_fill, masked_select, nonzero, scatter,
                            scatter_add, take, take_along_dim, where)
 from .api.joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
+from .api.ordering import argsort, cumprod, cumsum, prod, sort, topk
 from .api.rearrange import flip, fliplr, flipud, roll, tile, tril, triu
 from .api.shape import (flatten, moveaxis, movedim, narrow, permute, reshape, select, squeeze,
                         swapaxes, swapdims, t, transpose, unflatten, unsqueeze)
@@ -57,7 +58,7 @@ __all__ = [
     "abs", "add", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le", "log", "lt",
     "maximum", "minimum", "mul", "ne", "neg", "negative", "pow", "relu", "sigmoid", "sqrt",
     "sub", "tanh", "true_divide", "matmul", "mm", "bmm", "mv", "dot", "outer", "einsum",
-    "all", "any", "logsumexp", "norm",
+    "all", "any", "logsumexp", "norm", "prod", "cumsum", "cumprod", "sort", "argsort", "topk",
     "amax", "amin", "argmax", "argmin", "max", "mean", "min", "std", "sum", "var",
     "cat", "concat", "concatenate", "flatten", "permute", "reshape", "squeeze", "stack",
     "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "clone", "chunk", "hstack", "split",

@@ -5,5 +5,7 @@ from collections import namedtuple
 
 max = namedtuple("max", ["values", "indices"])
 min = namedtuple("min", ["values", "indices"])
+sort = namedtuple("sort", ["values", "indices"])
+topk = namedtuple("topk", ["values", "indices"])
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]

@@ -7,8 +7,8 @@ and each method has one definition. ``grep "Tensor.exp ="`` finds a method.
 """
 
 from . import autograd
-from .api import (conversion, creation, indexing, inplace, joining, linalg, pointwise, rearrange,
-                  reduction, shape)
+from .api import (conversion, creation, indexing, inplace, joining, linalg, ordering, pointwise,
+                  rearrange, reduction, shape)
 from .nn import functional
 from .tensor import Tensor
 
@@ -176,6 +176,12 @@ Tensor.any = reduction.any
 Tensor.all = reduction.all
 Tensor.logsumexp = reduction.logsumexp
 Tensor.norm = reduction.norm
+Tensor.prod = ordering.prod
+Tensor.cumsum = ordering.cumsum
+Tensor.cumprod = ordering.cumprod
+Tensor.sort = ordering.sort
+Tensor.argsort = ordering.argsort
+Tensor.topk = ordering.topk
 
 # ---- shape -----------------------------------------------------------------------
 Tensor.size = shape.size

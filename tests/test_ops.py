@@ -273,3 +273,33 @@ def test_more_reductions_and_products(name, device, rng):
     np.testing.assert_allclose(out.numpy(), reference(a), rtol=1e-10)
     if out.dtype.kind == "f":
         check_gradients(fn, t64(a, device))
+
+
+ORDER = {
+    "prod": (lambda x: x.prod(1), lambda a: a.prod(1)),
+    "prod-all": (lambda x: x.prod(), lambda a: np.array(a.prod())),
+    "cumsum": (lambda x: x.cumsum(0), lambda a: a.cumsum(0)),
+    "cumprod": (lambda x: x.cumprod(1), lambda a: a.cumprod(1)),
+    "sort": (lambda x: x.sort(1).values, lambda a: np.sort(a, 1)),
+    "sort-descending": (lambda x: x.sort(0, descending=True).values, lambda a: -np.sort(-a, 0)),
+    "topk": (lambda x: x.topk(2).values, lambda a: -np.sort(-a, 1)[:, :2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDER))
+def test_products_scans_and_sorting(name, device, rng):
+    fn, reference = ORDER[name]
+    a = rng.standard_normal((3, 4))
+    a[1, 2] = 0.0  # products must stay exact through zeros
+    np.testing.assert_allclose(fn(t64(a, device, requires_grad=False)).numpy(), reference(a),
+                               rtol=1e-12)
+    check_gradients(fn, t64(a, device))
+
+
+def test_argsort_is_stable_and_puts_nan_last(device):
+    x = mdl.tensor([[2.0, 1.0, 2.0, float("nan"), 1.0]], device=device)
+    assert x.argsort(1).tolist() == [[1, 4, 0, 2, 3]]
+    assert x.argsort(1, descending=True).tolist() == [[3, 0, 2, 1, 4]]
+    long_row = mdl.tensor(np.arange(40)[::-1].copy() % 7, device=device)
+    np.testing.assert_array_equal(long_row.argsort().numpy(),
+                                  np.argsort(np.arange(40)[::-1] % 7, kind="stable"))

@@ -255,6 +255,29 @@ class Backend(ABC):
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
         """(probs - onehot(labels)) * grad_losses[:, None]."""
 
+    # ---- products, running sums, ordering ----------------------------------
+    @abstractmethod
+    def prod(self, x, axis, keepdims):
+        """The product over ``axis`` (None or a tuple of axes), in x's dtype."""
+
+    @abstractmethod
+    def cumsum(self, x, axis):
+        """Running sums along one ``axis`` (an int), in x's dtype."""
+
+    @abstractmethod
+    def cumprod(self, x, axis):
+        """Running products along one ``axis`` (an int), in x's dtype."""
+
+    @abstractmethod
+    def cumprod_backward(self, x, grad, axis):
+        """The gradient of cumprod(x) along ``axis`` for the incoming ``grad``,
+        exact where x holds zeros."""
+
+    @abstractmethod
+    def argsort(self, x, axis, descending):
+        """int64 positions that stably sort ``x`` along ``axis`` (NaN last
+        ascending, first descending)."""
+
     # ---- reading and writing at computed positions ------------------------
     @abstractmethod
     def take(self, x, positions):

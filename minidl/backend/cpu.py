@@ -19,7 +19,9 @@ from ..kernels.cpu import (
     pooling,
     random,
     reduce,
+    scan,
     softmax_ce,
+    sort,
 )
 from .base import Backend
 from .host_memory import keep_freed_memory as prepare_device
@@ -196,6 +198,22 @@ class CpuBackend(Backend):
 
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
         return softmax_ce.softmax_cross_entropy_backward(probs, labels, grad_losses)
+
+    # ---- products, running sums, ordering ----------------------------------
+    def prod(self, x, axis, keepdims):
+        return scan.prod(x, axis, keepdims)
+
+    def cumsum(self, x, axis):
+        return scan.cumsum(x, axis)
+
+    def cumprod(self, x, axis):
+        return scan.cumprod(x, axis)
+
+    def cumprod_backward(self, x, grad, axis):
+        return scan.cumprod_backward(x, grad, axis)
+
+    def argsort(self, x, axis, descending):
+        return sort.argsort(x, axis, descending)
 
     # ---- reading and writing at computed positions ------------------------
     def take(self, x, positions):

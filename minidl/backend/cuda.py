@@ -20,7 +20,9 @@ from ..kernels.cuda import (
     pooling,
     random,
     reduce,
+    scan,
     softmax_ce,
+    sort,
 )
 from ..kernels.cuda.config import require_gpu as prepare_device
 from .base import Backend
@@ -197,6 +199,22 @@ class CudaBackend(Backend):
 
     def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
         return softmax_ce.softmax_cross_entropy_backward(probs, labels, grad_losses)
+
+    # ---- products, running sums, ordering ----------------------------------
+    def prod(self, x, axis, keepdims):
+        return scan.prod(x, axis, keepdims)
+
+    def cumsum(self, x, axis):
+        return scan.cumsum(x, axis)
+
+    def cumprod(self, x, axis):
+        return scan.cumprod(x, axis)
+
+    def cumprod_backward(self, x, grad, axis):
+        return scan.cumprod_backward(x, grad, axis)
+
+    def argsort(self, x, axis, descending):
+        return sort.argsort(x, axis, descending)
 
     # ---- reading and writing at computed positions ------------------------
     def take(self, x, positions):

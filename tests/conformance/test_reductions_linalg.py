@@ -65,3 +65,33 @@ def test_matches_pytorch(name):
 
 def test_norm_gradient_at_zero_is_zero():
     compare(lambda lib, x: (x * 0).norm(), A)
+
+
+Z = A.copy()
+Z[1, 2] = 0.0  # a zero inside a product: the gradients must stay exact
+TIES = np.array([[3.0, 1.0, 3.0, 2.0], [0.5, 0.5, -1.0, 0.5]])
+
+MORE = {
+    "prod": (lambda lib, x: x.prod(), A),
+    "prod-dim": (lambda lib, x: x.prod(1), Z),
+    "prod-keepdim": (lambda lib, x: lib.prod(x, 0, keepdim=True), Z),
+    "prod-int": (lambda lib, x: (x > 0).prod(1), A),
+    "cumsum": (lambda lib, x: x.cumsum(1), A),
+    "cumsum-int": (lambda lib, x: (x > 0).cumsum(0), A),
+    "cumprod": (lambda lib, x: x.cumprod(0), Z),
+    "cumprod-row-zero": (lambda lib, x: lib.cumprod(x, 1), Z),
+    "sort": (lambda lib, x: x.sort(1), A),
+    "sort-descending": (lambda lib, x: lib.sort(x, 0, descending=True), A),
+    "sort-stable-ties": (lambda lib, x: x.sort(dim=1, stable=True), TIES),
+    "argsort-stable": (lambda lib, x: x.argsort(dim=1, stable=True), TIES),
+    "argsort-descending-stable": (lambda lib, x: lib.argsort(x, dim=1, descending=True,
+                                                            stable=True), TIES),
+    "topk": (lambda lib, x: x.topk(2, 1), A),
+    "topk-smallest": (lambda lib, x: lib.topk(x, 1, 0, largest=False), A),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_matches_pytorch(name):
+    fn, array = MORE[name]
+    compare(fn, array)

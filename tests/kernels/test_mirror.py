@@ -9,7 +9,7 @@ import pytest
 from minidl.backend.base import Backend
 
 FAMILIES = ["elementwise", "reduce", "layout", "matmul", "batchnorm", "im2col", "pooling",
-            "softmax_ce", "optim", "random", "indexing"]
+            "softmax_ce", "optim", "random", "indexing", "scan", "sort"]
 
 
 def family(device, name):
