@@ -65,6 +65,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)``: the values sorted along ``dim`` and where each came from."""
     _checks.tensor("sort", input)
+    _checks.dim("sort", dim, input.ndim)
     indices = argsort(input, dim, descending, stable)
     if input.ndim == 0:
         return return_types.sort(input, indices)
