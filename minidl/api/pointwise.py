@@ -35,15 +35,21 @@ def add(input, other, *, alpha=1):
     """input + alpha * other, broadcasting, with PyTorch's type promotion."""
     _checks.tensor("add", input)
     if alpha != 1:
-        other = mul(operand("add", other, input), alpha)
+        other = _scaled("add", other, input, alpha)
     return _binary("add", ew.Add, input, other)
+
+
+def _scaled(op, other, like, alpha):
+    """alpha * other for add/sub's ``alpha`` (a number stays a number)."""
+    other = operand(op, other, like)
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
     _checks.tensor("sub", input)
     if alpha != 1:
-        other = mul(operand("sub", other, input), alpha)
+        other = _scaled("sub", other, input, alpha)
     return _rsub_checked(input, other)
 
 
