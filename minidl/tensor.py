@@ -38,7 +38,7 @@ class Tensor:
     default dtype and ``Tensor(2, 3)`` a 2x3 tensor (of zeros here)."""
 
     __slots__ = ("_data", "device", "_requires_grad", "grad", "_node", "_output_index",
-                 "_version", "_base", "_hooks", "name", "__weakref__", "__dict__")
+                 "_version", "_base", "_view_fn", "_hooks", "name", "__weakref__", "__dict__")
 
     # Let NumPy defer to our reflected operators (np_array + tensor).
     __array_ufunc__ = None
@@ -66,6 +66,7 @@ class Tensor:
         self._output_index = 0
         self._version = VersionCounter()
         self._base = None
+        self._view_fn = None
         self._hooks = ()
         self.name = None
 

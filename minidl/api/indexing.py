@@ -325,7 +325,7 @@ def getitem(input, index):
     if not is_basic(index):
         return advanced_getitem(input, index)
     index = _basic_index(input, index)
-    return _view_of(shape_ops.GetItem.apply(input, index), input)
+    return _view_of(shape_ops.GetItem, input, index)
 
 
 def _basic_index(input, index):

@@ -17,6 +17,7 @@ import weakref
 
 from .. import _checks, _dtypes, autograd
 from ..backend import get_backend
+from ..ops import indexing as ops_indexing
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
 from . import pointwise
@@ -36,25 +37,49 @@ def update(op, self, compute, *args):
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place "
                 "operation; wrap the update in `with minidl.no_grad():`")
-        if self._base is not None:
+        base = self._base
+        if base is not None and base._node is None and base._requires_grad:
             raise RuntimeError(
-                f"{op}: in-place operations on a view of a tensor that takes part in "
-                "autograd are not supported; use the out-of-place form, or .clone() the "
-                "view first")
-        # Compute from a private copy of the current value: what the op saves for
-        # backward must not be the storage we are about to overwrite.
-        source = Tensor._wrap(get_backend(self.device).copy(self._data), self.device)
-        source._node = self._node
-        source._output_index = self._output_index
-        source._requires_grad = self._requires_grad
-        result = _fitted(op, self, compute(source, *args))
+                f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                "in-place operation; wrap the update in `with minidl.no_grad():`")
+        result = _fitted(op, self, compute(_private_source(self), *args))
+        if base is not None:
+            _update_base(base, self, result)
         _write(self, result)
         _take_node(self, result)
+        if base is not None:
+            # the view is now a view of the updated base (PyTorch's CopySlices)
+            _take_node(self, self._view_fn(base), keep_versions=True)
     else:
         with autograd.no_grad():
             result = _fitted(op, self, compute(self, *args))
         _write(self, result)
     return self
+
+
+def _private_source(self):
+    """A copy of self's current value carrying self's place in the graph: what
+    an op saves for backward must not be the storage about to be overwritten."""
+    source = Tensor._wrap(get_backend(self.device).copy(self._data), self.device)
+    source._node = self._node
+    source._output_index = self._output_index
+    source._requires_grad = self._requires_grad
+    return source
+
+
+def _update_base(base, view, result):
+    """Write ``result`` (the view's new value) into ``base`` at the view's
+    positions, recorded as a Put so that the base's gradient flows through the
+    untouched part and the view's part separately."""
+    backend = get_backend(base.device)
+    grid = Tensor._wrap(backend.reshape(backend.arange(0, base.numel(), 1, _dtypes.int64),
+                                        base.shape), base.device)
+    with autograd.no_grad():
+        positions = view._view_fn(grid)._data
+    updated = ops_indexing.Put.apply(_private_source(base), backend.copy(positions),
+                                     result, False)
+    _write(base, updated)
+    _take_node(base, updated)
 
 
 def _fitted(op, self, result):
@@ -76,7 +101,7 @@ def _write(self, result):
     self._version.value += 1
 
 
-def _take_node(self, result):
+def _take_node(self, result, keep_versions=False):
     """Make ``self`` the output of the node that computed ``result``."""
     node = result._node
     if node is None:
@@ -84,6 +109,8 @@ def _take_node(self, result):
     self._node = node
     self._output_index = result._output_index
     self._requires_grad = True
+    if keep_versions:
+        return
     node.saved_versions = tuple(
         (self._version, self._version.value) if counter is result._version else (counter, v)
         for counter, v in node.saved_versions)

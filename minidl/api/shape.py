@@ -14,11 +14,22 @@ from ..ops import shape as shape_ops
 from ..tensor import Tensor
 
 
-def _view_of(out, base):
-    """Mark ``out`` as a view of ``base``: same storage, same version counter."""
-    if out is not base:
-        out._base = base if base._base is None else base._base
-        out._version = base._version
+def _view_of(function, input, *args):
+    """``function.apply(input, *args)`` (a view op) marked as a view of the
+    input's base: the same storage and version counter, and ``_view_fn``, which
+    re-applies the chain of view ops from the base to any tensor of the base's
+    shape (an in-place change of the view uses it to update the base)."""
+    out = function.apply(input, *args)
+
+    def own(t):
+        return function.apply(t, *args)
+
+    if input._base is None:
+        out._base, out._view_fn = input, own
+    else:
+        parent = input._view_fn
+        out._base, out._view_fn = input._base, (lambda t: own(parent(t)))
+    out._version = input._version
     return out
 
 
@@ -58,14 +69,14 @@ def reshape(input, *shape):
                            _checks.size_args("reshape", shape, allow_negative=True))
     if shape == input.shape:
         return input
-    return _view_of(shape_ops.Reshape.apply(input, shape), input)
+    return _view_of(shape_ops.Reshape, input, shape)
 
 
 def view(input, *shape):
     """``reshape`` that shares storage with the input."""
     _checks.tensor("view", input)
     shape = _resolve_shape("view", input, _checks.size_args("view", shape, allow_negative=True))
-    return _view_of(shape_ops.Reshape.apply(input, shape), input)
+    return _view_of(shape_ops.Reshape, input, shape)
 
 
 def view_as(input, other):
@@ -103,7 +114,7 @@ def permute(input, *dims):
                            "dimensions of the input")
     if order == tuple(range(input.ndim)):
         return input
-    return _view_of(shape_ops.Permute.apply(input, order), input)
+    return _view_of(shape_ops.Permute, input, order)
 
 
 def transpose(input, dim0, dim1):
@@ -115,7 +126,7 @@ def transpose(input, dim0, dim1):
         return input
     order = list(range(input.ndim))
     order[a], order[b] = order[b], order[a]
-    return _view_of(shape_ops.Permute.apply(input, tuple(order)), input)
+    return _view_of(shape_ops.Permute, input, tuple(order))
 
 
 swapaxes = transpose
@@ -239,7 +250,7 @@ def expand(input, *sizes):
     target = tuple(target)
     if target == input.shape:
         return input
-    return _view_of(shape_ops.Expand.apply(input, target), input)
+    return _view_of(shape_ops.Expand, input, target)
 
 
 def expand_as(input, other):
@@ -259,7 +270,7 @@ def narrow(input, dim, start, length):
         raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
                          f"({size})")
     index = (slice(None),) * d + (slice(start, start + length),)
-    return _view_of(shape_ops.GetItem.apply(input, index), input)
+    return _view_of(shape_ops.GetItem, input, index)
 
 
 def select(input, dim, index):
@@ -271,4 +282,4 @@ def select(input, dim, index):
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{input.shape} at dimension {d}")
-    return _view_of(shape_ops.GetItem.apply(input, (slice(None),) * d + (index,)), input)
+    return _view_of(shape_ops.GetItem, input, (slice(None),) * d + (index,))
