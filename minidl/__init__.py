@@ -15,7 +15,7 @@ from .api.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy
                            full_like, linspace, logspace, ones, ones_like, rand, rand_like,
                            randint, randint_like, randn, randn_like, tensor, zeros, zeros_like)
 from .api.linalg import bmm, dot, einsum, matmul, mm, mv, outer
-from .api.pointwise import (abs, add, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
+from .api.pointwise import (abs, add, addcdiv, addcmul, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
                             sub, tanh, true_divide)
 from .api.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min,
@@ -55,7 +55,8 @@ __all__ = [
     "rand", "zeros_like", "ones_like", "empty_like", "full_like", "eye", "linspace", "logspace",
     "randint", "rand_like", "randn_like", "randint_like", "cuda",
     # maths
-    "abs", "add", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le", "log", "lt",
+    "abs", "add", "addcdiv", "addcmul", "clamp", "clip", "div", "eq", "exp", "ge", "gt", "le",
+    "log", "lt",
     "maximum", "minimum", "mul", "ne", "neg", "negative", "pow", "relu", "sigmoid", "sqrt",
     "sub", "tanh", "true_divide", "matmul", "mm", "bmm", "mv", "dot", "outer", "einsum",
     "all", "any", "logsumexp", "norm", "prod", "cumsum", "cumprod", "sort", "argsort", "topk",

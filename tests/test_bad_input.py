@@ -118,6 +118,9 @@ CASES = [
         r"\(2, 3\) and \(3, 2\)"),
     bad("true_divide-str", lambda: mdl.true_divide(f32(2), "a"), "div", "str"),
     bad("abs-list", lambda: mdl.abs([1.0]), "abs", "list"),
+    bad("addcmul-shapes", lambda: mdl.addcmul(f32(2), f32(3), f32(3)), "add",
+        r"\(2,\) and \(3,\)"),
+    bad("addcdiv-list", lambda: mdl.addcdiv([1.0], f32(2), f32(2)), "addcdiv", "list"),
     bad("log-ndarray", lambda: mdl.log(np.ones(2)), "log", "ndarray"),
     bad("sqrt-list", lambda: mdl.sqrt([1.0]), "sqrt", "list"),
     bad("ne-shapes", lambda: mdl.ne(f32(2, 3), f32(3, 2)), "ne", r"\(2, 3\) and \(3, 2\)"),
@@ -675,7 +678,8 @@ CASES += [
         r"\(3,\)"),
 ]
 
-for _opt in (optim.SGD, optim.Adam, optim.Adagrad):
+for _opt in (optim.SGD, optim.Adam, optim.Adagrad, optim.AdamW, optim.RMSprop, optim.Adadelta,
+             optim.Adamax):
     _n = _opt.__name__
     CASES += [
         bad(f"{_n}-lr-negative", lambda o=_opt: o(params(), lr=-1), _n, "learning rate.*-1"),
@@ -756,6 +760,35 @@ CASES += [
     bad("StepLR-resume-without-initial_lr", lambda: lr_scheduler.StepLR(sgd(), 1,
                                                                         last_epoch=5),
         "StepLR", "initial_lr"),
+    bad("AdamW-amsgrad-str", lambda: optim.AdamW(params(), amsgrad="yes"), "AdamW", "'yes'"),
+    bad("RMSprop-alpha", lambda: optim.RMSprop(params(), alpha=-1), "RMSprop", "alpha.*-1"),
+    bad("Adadelta-rho", lambda: optim.Adadelta(params(), rho=1.5), "Adadelta", r"rho.*1\.5"),
+    bad("Adamax-betas", lambda: optim.Adamax(params(), betas=(1.0, 0.9)), "Adamax",
+        r"betas\[0\]"),
+    bad("MultiStepLR-milestones", lambda: lr_scheduler.MultiStepLR(sgd(), 3), "MultiStepLR",
+        "milestones"),
+    bad("LambdaLR-not-callable", lambda: lr_scheduler.LambdaLR(sgd(), 0.5), "LambdaLR",
+        "callable"),
+    bad("LinearLR-start", lambda: lr_scheduler.LinearLR(sgd(), start_factor=0), "LinearLR",
+        "start_factor"),
+    bad("CosineAnnealingLR-T_max", lambda: lr_scheduler.CosineAnnealingLR(sgd(), 0),
+        "CosineAnnealingLR", "T_max"),
+    bad("OneCycleLR-no-steps", lambda: lr_scheduler.OneCycleLR(sgd(), 1.0), "OneCycleLR",
+        "total_steps"),
+    bad("OneCycleLR-no-momentum", lambda: lr_scheduler.OneCycleLR(
+        optim.Adagrad(params()), 1.0, total_steps=5), "OneCycleLR", "momentum"),
+    bad("SequentialLR-milestones", lambda: lr_scheduler.SequentialLR(
+        sgd(), [], []), "SequentialLR", "milestone"),
+    bad("ReduceLROnPlateau-mode", lambda: lr_scheduler.ReduceLROnPlateau(sgd(), mode="low"),
+        "ReduceLROnPlateau", "'low'"),
+    bad("clip_grad_norm_-str", lambda: nn.utils.clip_grad_norm_(params(), "a"),
+        "clip_grad_norm_", "'a'"),
+    bad("clip_grad_value_-list", lambda: nn.utils.clip_grad_value_([1.0], 0.5),
+        "clip_grad_value_", "float"),
+    bad("parameters_to_vector-empty", lambda: nn.utils.parameters_to_vector([]),
+        "parameters_to_vector", "non-empty"),
+    bad("vector_to_parameters-size", lambda: nn.utils.vector_to_parameters(f32(3), params()),
+        "vector_to_parameters", "3 elements"),
     bad("ExponentialLR-gamma-zero", lambda: lr_scheduler.ExponentialLR(sgd(), 0),
         "ExponentialLR", "gamma.*0"),
     bad("ExponentialLR-gamma-str", lambda: lr_scheduler.ExponentialLR(sgd(), "a"),
@@ -838,8 +871,13 @@ def test_every_public_name_is_swept():
         + [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))
            and getattr(getattr(F, n), "__module__", "") == F.__name__]
         # Identity accepts anything and returns it unchanged
-        + [n for n in nn.__all__ if n not in ("init", "Module", "Parameter", "Identity")]
-        + ["SGD", "Adam", "Adagrad", "StepLR", "ExponentialLR", "DataLoader"]
+        + [n for n in nn.__all__ if n not in ("init", "utils", "Module", "Parameter",
+                                               "Identity")]
+        + [n for n in optim.__all__ if n not in ("Optimizer", "lr_scheduler")]
+        + ["StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "LinearLR",
+           "CosineAnnealingLR", "OneCycleLR", "SequentialLR", "ReduceLROnPlateau",
+           "DataLoader", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
         + [n for n in dir(nn.init) if not n.startswith("_") and callable(getattr(nn.init, n))
            and getattr(getattr(nn.init, n), "__module__", "") == nn.init.__name__]
     )
@@ -1100,7 +1138,8 @@ def test_failed_load_state_dict_changes_nothing():
     (lambda: mdl.tensor([1, 2]), "int64"),
     (lambda: np.ones(2), "ndarray"),
 ], ids=["shape", "int", "ndarray"])
-@pytest.mark.parametrize("make", [optim.SGD, optim.Adam, optim.Adagrad])
+@pytest.mark.parametrize("make", [optim.SGD, optim.Adam, optim.Adagrad, optim.AdamW,
+                                  optim.RMSprop, optim.Adadelta, optim.Adamax])
 def test_step_with_a_bad_grad(make, grad, detail):
     p = nn.Parameter(mdl.zeros(2))
     opt = make([p], lr=0.1)

@@ -141,6 +141,18 @@ def div_(self, other):
     return update("div_", self, pointwise.div, operand("div_", other, self))
 
 
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 * tensor2, in place."""
+    return update("addcmul_", self,
+                  lambda s, a, b: pointwise.addcmul(s, a, b, value=value), tensor1, tensor2)
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 / tensor2, in place."""
+    return update("addcdiv_", self,
+                  lambda s, a, b: pointwise.addcdiv(s, a, b, value=value), tensor1, tensor2)
+
+
 def pow_(self, exponent):
     """self **= exponent, in place."""
     return update("pow_", self, pointwise.pow, operand("pow_", exponent, self))

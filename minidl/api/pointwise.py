@@ -105,6 +105,18 @@ def _check_integer_power(exponent):
                            f"{value}; convert to float first (.float())")
 
 
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    _checks.tensor("addcmul", input)
+    return add(input, mul(operand("addcmul", tensor1, input), tensor2), alpha=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2."""
+    _checks.tensor("addcdiv", input)
+    return add(input, div(operand("addcdiv", tensor1, input), tensor2), alpha=value)
+
+
 def neg(input):
     """-input."""
     _checks.tensor("neg", input)

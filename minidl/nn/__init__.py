@@ -1,6 +1,6 @@
 """Layers (``from minidl import nn``), with PyTorch's names and state keys."""
 
-from . import init
+from . import init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Flatten, Identity, Sequential
@@ -12,7 +12,8 @@ from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = [
-    "init", "Module", "Parameter", "Sequential", "Flatten", "Identity", "Linear", "Conv2d",
+    "init", "utils", "Module", "Parameter", "Sequential", "Flatten", "Identity", "Linear",
+    "Conv2d",
     "BatchNorm1d", "BatchNorm2d", "ReLU", "Sigmoid", "Tanh", "MaxPool2d", "AvgPool2d",
     "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout",
 ]

@@ -1,0 +1,51 @@
+"""Gradient clipping, as ``torch.nn.utils``: by total norm or by value."""
+
+import math
+
+from ... import _checks
+from ...api.reduction import norm
+from ...api.joining import stack
+from ...autograd import no_grad
+from ...tensor import Tensor
+
+
+def _grads(op, parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    parameters = list(parameters)
+    for p in parameters:
+        _checks.tensor(op, p, "parameters")
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
+    """Scale the gradients together so that their total ``norm_type`` norm is at
+    most ``max_norm``; returns the total norm before clipping (a tensor)."""
+    grads = _grads("clip_grad_norm_", parameters)
+    max_norm = _checks.real("clip_grad_norm_", "max_norm", max_norm)
+    norm_type = float(norm_type)
+    if not grads:
+        from ...api.creation import tensor
+
+        return tensor(0.0)
+    with no_grad():
+        norms = [norm(g.detach(), norm_type) for g in grads]
+        total = norm(stack([n.to(grads[0].device) for n in norms]), norm_type)
+        value = total.item()
+        if error_if_nonfinite and not math.isfinite(value):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               "`parameters` is non-finite, so it cannot be clipped")
+        coefficient = min(max_norm / (value + 1e-6), 1.0)
+        for g in grads:
+            g.mul_(coefficient)
+    return total
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient element into [-clip_value, clip_value]."""
+    grads = _grads("clip_grad_value_", parameters)
+    clip_value = _checks.real("clip_grad_value_", "clip_value", clip_value)
+    with no_grad():
+        for g in grads:
+            g.clamp_(-clip_value, clip_value)
