@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl import nn
 from minidl.models import PaperMLP, SmallInception
 
 # small shapes keep every test fast; SmallInception takes any H, W >= 4
