@@ -177,7 +177,7 @@ def _safetensors_arrays(obj):
             raise TypeError(f"save: a .safetensors file holds a flat dict of str -> tensors, "
                             f"but key {key!r} is a {type(key).__name__}; {hint}")
         if isinstance(value, Tensor):
-            value = value.detach().cpu().numpy()
+            value = value.numpy()
         if not isinstance(value, np.ndarray):
             raise TypeError(f"save: a .safetensors file holds a flat dict of str -> tensors, "
                             f"but {key!r} is a {type(value).__name__}; {hint}")

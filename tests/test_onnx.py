@@ -138,6 +138,16 @@ def test_onnxruntime_matches_minidl(name, tmp_path):
     np.testing.assert_allclose(result, run_minidl(model, x), rtol=1e-4, atol=1e-5)
 
 
+def test_export_from_any_device(device, tmp_path):
+    model = randomized(PaperMLP(batch_norm=True))
+    x = example(MLP_SHAPE)
+    expected = run_minidl(model, x)
+    model.to(device)
+    _, path = exported(model, x.to(device), tmp_path)
+    (result,) = run_onnx(path, {"input": x})
+    np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", ["mlp-bn", "inception-bn"])
 def test_dynamic_batch(name, tmp_path):
     build, shape = MODELS[name]

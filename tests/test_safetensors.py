@@ -161,6 +161,19 @@ def test_round_trip_through_a_file(name, tmp_path):
     np.testing.assert_array_equal(minidl_output(target, x), minidl_output(source, x))
 
 
+def test_state_on_any_device_is_saved(device, tmp_path):
+    needs_safetensors()
+    model = randomized(PaperMLP(batch_norm=True), seed=4)
+    expected = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    model.to(device)
+    mdl.save(model.state_dict(), tmp_path / "weights.safetensors")
+    loaded = mdl.load(tmp_path / "weights.safetensors")
+    assert set(loaded) == set(expected)
+    for key, value in loaded.items():
+        assert value.device == "cpu"
+        np.testing.assert_array_equal(value.numpy(), expected[key])
+
+
 def test_round_trip_keeps_dtypes_shapes_and_layouts(tmp_path):
     needs_safetensors()
     base = np.arange(12, dtype=np.float64).reshape(3, 4)

@@ -159,8 +159,8 @@ class Graph:
         if (output is not None and tensor._version.value == baseline + 1
                 and self.name_of(output) is not None and output.shape == tensor.shape
                 and output.dtype == tensor.dtype):
-            now = tensor.detach().cpu().numpy()
-            written = output.detach().cpu().numpy()
+            now = tensor.numpy()
+            written = output.numpy()
             if np.array_equal(now, written, equal_nan=now.dtype.kind == "f"):
                 name = self.name_of(output)
                 self.bind(tensor, name)
@@ -173,7 +173,7 @@ class Graph:
     def _untraced_constant(self, arg, position):
         """A tensor (or array) no traced op produced, kept as a constant."""
         if isinstance(arg, Tensor):
-            array = arg.detach().cpu().numpy()
+            array = arg.numpy()
         else:
             array = get_backend(self.op_device).to_numpy(arg)
         warnings.warn(
@@ -192,7 +192,7 @@ class Graph:
 
     def _parameter_value(self, key, tensor):
         if key not in self.initializers:
-            self.initializers[key] = np.array(tensor.detach().cpu().numpy(), copy=True)
+            self.initializers[key] = np.array(tensor.numpy(), copy=True)
         return key
 
     def operand(self, arg, dtype, position):

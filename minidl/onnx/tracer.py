@@ -18,15 +18,21 @@ class Tracer(Observer):
     def __init__(self, graph):
         self.graph = graph
         self.error = None
+        self._converting = False
 
     def after_forward(self, function, args, kwargs, output, node):
+        if self._converting:
+            return  # an op the conversion itself applied: not part of the model
         if self.error is not None:
             raise self.error
+        self._converting = True
         try:
             self._convert(function, args, kwargs, output)
         except ExportError as exc:
             self.error = exc
             raise
+        finally:
+            self._converting = False
 
     def _convert(self, function, args, kwargs, output):
         converter = CONVERTERS.get(function)
