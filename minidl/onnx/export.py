@@ -17,7 +17,6 @@ from ..tensor import Tensor
 from .errors import ExportError
 from .graph import Graph
 from .proto import MIN_OPSET, build_model, max_opset, require_onnx
-from .tracer import Tracer
 
 DEFAULT_OPSET = 17
 
@@ -75,6 +74,10 @@ def export(model, args, f, *, input_names=None, output_names=None, opset_version
         graph.add_parameter(key, tensor)
     for name, tensor in zip(input_names, inputs):
         graph.add_input(name, tensor, batch_dependent=name in dynamic)
+
+    # imported here: the op table names many of minidl.ops' classes, and
+    # ``import minidl`` should not depend on every one of them
+    from .tracer import Tracer
 
     tracer = Tracer(graph)
     handle = autograd.add_observer(tracer)
