@@ -109,6 +109,7 @@ class Tensor:
         return self.device == "cuda"
 
     def is_floating_point(self):
+        """True for float32 and float64 tensors."""
         return self._data.dtype.kind == "f"
 
     def element_size(self):

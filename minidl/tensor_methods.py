@@ -25,20 +25,24 @@ def _where(self, condition, other):
 
 
 def _masked_fill_(self, mask, value):
+    """``masked_fill`` in place."""
     return inplace.update("masked_fill_", self, indexing.masked_fill, mask, value)
 
 
 def _scatter_(self, dim, index, src=None, *, value=None):
+    """``scatter`` in place."""
     return inplace.update("scatter_", self,
                           lambda s: indexing.scatter(s, dim, index, src, value=value))
 
 
 def _scatter_add_(self, dim, index, src):
+    """``scatter_add`` in place."""
     return inplace.update("scatter_add_", self,
                           lambda s: indexing.scatter_add(s, dim, index, src))
 
 
 def _index_put(self, indices, values, accumulate=False):
+    """``index_put_`` on a copy."""
     return indexing.index_put_(self.clone(), indices, values, accumulate)
 
 
@@ -53,21 +57,25 @@ def _log_softmax(self, dim, dtype=None):
 
 
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """Zeros of ``size`` with this tensor's dtype and device unless given."""
     return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
                           requires_grad=requires_grad)
 
 
 def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """Ones of ``size`` with this tensor's dtype and device unless given."""
     return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
                          requires_grad=requires_grad)
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` of ``size`` with this tensor's dtype and device unless given."""
     return creation.full(size, fill_value, dtype=dtype or self.dtype,
                          device=device or self.device, requires_grad=requires_grad)
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype and device unless given."""
     return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                            requires_grad=requires_grad)
 

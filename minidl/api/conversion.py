@@ -36,14 +36,17 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False):
 
 
 def cpu(input):
+    """This tensor on the CPU (itself if it is there)."""
     return to(input, "cpu")
 
 
 def cuda(input, device=None):
+    """This tensor on the GPU (itself if it is there)."""
     return to(input, "cuda")
 
 
 def type_as(input, other):
+    """This tensor converted to ``other``'s dtype."""
     return to(input, dtype=other.dtype)
 
 

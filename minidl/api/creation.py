@@ -141,21 +141,29 @@ def _like(op, input, dtype, device):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros with the shape of ``input``; dtype and device default
+    to the input's."""
     shape, dtype, device = _like("zeros_like", input, dtype, device)
     return _full("zeros_like", shape, 0, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones with the shape of ``input``; dtype and device default
+    to the input's."""
     shape, dtype, device = _like("ones_like", input, dtype, device)
     return _full("ones_like", shape, 1, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of unspecified values (zeros here) with the shape of ``input``; dtype and device default
+    to the input's."""
     shape, dtype, device = _like("empty_like", input, dtype, device)
     return _full("empty_like", shape, 0, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of ``fill_value`` with the shape of ``input``; dtype and device
+    default to the input's."""
     shape, dtype, device = _like("full_like", input, dtype, device)
     return _full("full_like", shape, _fill_value("full_like", fill_value), dtype, device,
                  requires_grad)

@@ -167,34 +167,42 @@ clip_ = clamp_
 
 
 def neg_(self):
+    """self = -self, in place."""
     return update("neg_", self, pointwise.neg)
 
 
 def exp_(self):
+    """self = e ** self, in place."""
     return update("exp_", self, pointwise.exp)
 
 
 def log_(self):
+    """self = log(self), in place."""
     return update("log_", self, pointwise.log)
 
 
 def sqrt_(self):
+    """self = sqrt(self), in place."""
     return update("sqrt_", self, pointwise.sqrt)
 
 
 def abs_(self):
+    """self = |self|, in place."""
     return update("abs_", self, pointwise.abs)
 
 
 def sigmoid_(self):
+    """self = sigmoid(self), in place."""
     return update("sigmoid_", self, pointwise.sigmoid)
 
 
 def tanh_(self):
+    """self = tanh(self), in place."""
     return update("tanh_", self, pointwise.tanh)
 
 
 def relu_(self):
+    """self = max(self, 0), in place."""
     return update("relu_", self, pointwise.relu)
 
 

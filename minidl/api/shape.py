@@ -80,10 +80,12 @@ def view(input, *shape):
 
 
 def view_as(input, other):
+    """``view(other.shape)``."""
     return view(input, other.shape)
 
 
 def reshape_as(input, other):
+    """``reshape(other.shape)``."""
     return reshape(input, other.shape)
 
 
@@ -254,6 +256,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    """``expand(other.shape)``."""
     return expand(input, other.shape)
 
 

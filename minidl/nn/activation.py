@@ -24,14 +24,18 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x)) elementwise."""
+    """1 / (1 + exp(-x)) elementwise.
+
+    Shape: any; the output has the input's shape."""
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """tanh(x) elementwise."""
+    """tanh(x) elementwise.
+
+    Shape: any; the output has the input's shape."""
 
     def forward(self, input):
         return F.tanh(input)

@@ -22,6 +22,17 @@ def _as_list(owner, what, params):
 
 
 class Optimizer:
+    """Base class of the optimizers, with PyTorch's structure.
+
+    Args:
+        params: an iterable of tensors that require grad, or of dicts (parameter
+            groups) with a "params" entry and per-group hyper-parameters.
+        defaults: the hyper-parameters a group takes when it does not set them.
+
+    ``param_groups`` holds the groups, ``state`` each parameter's state;
+    ``zero_grad()``, ``state_dict()`` and ``load_state_dict()`` work as in
+    PyTorch. Subclasses define ``step(closure=None)``."""
+
     def __init__(self, params, defaults):
         name = type(self).__name__
         params = _as_list(name, "params", params)
