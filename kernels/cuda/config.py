@@ -102,15 +102,19 @@ def _probe_kernel(out):
         out[i] = out[i] + math.sqrt(float(i + 1))
 
 
-@functools.lru_cache(maxsize=1)
 def require_gpu():
-    """Check once per process that a GPU (or the simulator) is there, that a kernel
-    compiles (NVRTC/NVVM found) and runs; RuntimeError naming the fix otherwise."""
+    """Check that a GPU (or the simulator) is there and, once per process, that a
+    kernel compiles (NVRTC/NVVM found) and runs; RuntimeError naming the fix otherwise."""
     if not cuda.is_available():
         raise RuntimeError(
             f"the CUDA backend needs a usable GPU, and none was found: {INSTALL_HINT}")
     if SIMULATOR:
         return True
+    return _probe_once()
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_once():
     from .memory import install
 
     install()  # before the probe creates the CUDA context

@@ -338,7 +338,9 @@ def _arange_kernel(out, start_value, step_value):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, out.size, step):
-        out[i] = start_value + i * step_value
+        # in the output's dtype, as NumPy's fill (an int index times a float32 step
+        # would otherwise be float64)
+        out[i] = start_value + type(step_value)(i) * step_value
 
 
 # ------------------------------------------------------------------------- launchers
@@ -431,7 +433,7 @@ def arange(start, stop, step, dtype):
     else:
         n = max(0, math.ceil((stop - start) / step))
     out = empty((n,), dtype)
-    compute = dtype
+    compute = np.dtype(np.float32) if dtype == np.float16 else dtype
     if dtype.kind != "f" and not all(isinstance(v, (int, np.integer)) for v in (start, step)):
         compute = np.dtype(np.float64)
     _launch(_arange_kernel, n, out, as_kernel_scalar(start, compute),
