@@ -28,6 +28,8 @@ import warnings
 from numba import cuda
 from numba.core import config as _numba_config
 
+from .memory import install as install_allocator
+
 SIMULATOR = bool(_numba_config.ENABLE_CUDASIM)
 
 if SIMULATOR:
@@ -115,9 +117,7 @@ def require_gpu():
 
 @functools.lru_cache(maxsize=1)
 def _probe_once():
-    from .memory import install
-
-    install()  # before the probe creates the CUDA context
+    install_allocator()  # before the probe creates the CUDA context
     try:
         import numpy as np
 

@@ -29,7 +29,7 @@ import weakref
 from numba import cuda
 from numba.core import config as numba_config
 
-from .config import SIMULATOR
+SIMULATOR = bool(numba_config.ENABLE_CUDASIM)
 
 _MIN_BLOCK = 512
 
