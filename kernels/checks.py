@@ -9,6 +9,13 @@ ints), so both devices accept and reject exactly the same arguments with the
 same messages.  Whether an argument is an array of the right device at all is
 the one device-specific check: ``check_array`` in each device's ``layout``.
 
+Value checks of array CONTENTS (label and argmax ranges, running_var + eps > 0)
+take plain numbers and are run by the CPU launchers, whose data is on the host.
+The CUDA launchers never read device data back for them (that would stall the
+GPU every training step): the callers check host data before upload
+(``F.cross_entropy``), and the CUDA kernels never touch memory out of range,
+marking a bad value with NaN (labels, running_var) or skipping it (argmax).
+
 Every function raises TypeError (wrong type or dtype) or ValueError (wrong
 shape or value) with a message that starts with the launcher's name ``fn``.
 """

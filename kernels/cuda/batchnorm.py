@@ -5,23 +5,32 @@ feature of (N, C) or per channel of (N, C, H, W) over N (and H, W); the biased
 variance (1/m) normalises.  An input is seen as (N, C, HW) with HW = 1 for
 (N, C), so one set of kernels serves both layouts.
 
-Training kernels give each channel one block (grid-stride over channels).  The
-block's threads stride over the channel's m = N*HW elements and combine their
-float64 partial results by a tree reduction in shared memory:
+The work is a grid of (channel tile, chunk) blocks: a channel's m = N*HW
+elements are split into chunks so that the whole GPU is busy even for C = 64
+channels (about BN_BLOCKS blocks in all).  Inside a block, ``ct`` lanes run
+across channels and ``THREADS_PER_BLOCK / ct`` rows of threads across a
+chunk's elements, so that neighbouring threads read neighbouring addresses in
+both layouts: for (N, C) a warp spans 32 channels of one sample (ct = 32); for
+(N, C, H, W) one channel per block, the threads along its contiguous H*W runs
+(ct = 1).  Per-block partial sums (float64) go to a (C, chunks) scratch array.
 
-* forward: pass 1 sums x (mean), pass 2 sums (x - mean)^2 (variance): the
-  two-pass form, never E[x^2] - E[x]^2, which cancels catastrophically when
-  |mean| >> std; pass 3 writes y.
-* backward: ONE fused reduction produces both sum(dy) and sum(dy * xhat) (two
-  shared arrays reduced side by side), then one elementwise pass writes
-  dx = gamma*invstd * (dy - mean(dy) - xhat * mean(dy*xhat)).  The evaluation
-  backward is the same kernel with the two means set to zero and invstd
-  computed from the running variance.
+* forward, 2 kernels, x read twice (the minimum without keeping x on chip):
+  (1) partial sums of (x - k) and (x - k)^2 with k the channel's first
+  element, a shift that keeps the one-pass variance free of the cancellation
+  of E[x^2] - E[x]^2 when |mean| >> std; (2) every block adds up its
+  channels' partial sums (a few dozen numbers), the chunk-0 block stores mean,
+  var and invstd, and all write y = (x - mean) * gamma * invstd + beta.
+* backward, 2 kernels, x and dy read twice: (1) partial sums of dy and
+  dy * (x - mean); (2) the sums give dgamma, dbeta (chunk-0 block) and each
+  block writes dx = gamma*invstd * (dy - mean(dy) - xhat * mean(dy*xhat)).
+  The evaluation backward is the same pair with the two means set to zero and
+  invstd computed from the running variance.
 
 The evaluation forward is a plain grid-stride elementwise kernel.  Running
 statistics are not touched here: the ops layer updates them on the device
 with the backend's ``lerp_``.  Every output is computed in float64 and rounded
-once to the input dtype.
+once to the input dtype.  No launcher reads device data back to the host:
+a running variance with running_var + eps <= 0 gives NaN, as in PyTorch.
 """
 
 import math
@@ -34,11 +43,19 @@ from ..checks import (
     check_eps,
     check_float,
     check_no_zero_size,
-    check_running_var,
     check_same,
 )
-from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import check_array, fill, flat
+from .config import (
+    BN_BLOCKS,
+    BN_MIN_PER_THREAD,
+    MAX_BLOCKS,
+    ROW_GROUP,
+    THREADS_PER_BLOCK,
+    blocks_for,
+    jit,
+    launch,
+)
+from .layout import as_array, check_array, empty, fill, flat
 
 __all__ = [
     "batch_norm_forward_train",
@@ -46,6 +63,8 @@ __all__ = [
     "batch_norm_backward",
     "batch_norm_backward_eval",
 ]
+
+T = THREADS_PER_BLOCK
 
 
 # --------------------------------------------------------------------------- device functions
@@ -59,115 +78,222 @@ def _index(j, c, n_chan, hw):
 
 
 @cuda.jit(device=True)
-def _block_sum(partial, value, tid):
-    """Sum of ``value`` over the block (every thread gets it)."""
-    partial[tid] = value
-    cuda.syncthreads()
-    width = THREADS_PER_BLOCK // 2
-    while width > 0:
-        if tid < width:
-            partial[tid] += partial[tid + width]
-        cuda.syncthreads()
-        width //= 2
-    total = partial[0]
-    cuda.syncthreads()  # partial is reused by the next reduction
-    return total
+def _invstd(var, eps):
+    """1 / sqrt(var + eps), NaN when var + eps <= 0 (as on a GPU, also in the simulator)."""
+    v = var + eps
+    if v > 0.0:
+        return 1.0 / math.sqrt(v)
+    return math.nan
 
 
 @cuda.jit(device=True)
-def _block_sum2(part_a, part_b, a, b, tid):
-    """Two block sums reduced in the same tree steps (one set of barriers)."""
+def _rows_sum2(part_a, part_b, a, b, tid, ct, rows):
+    """Per channel lane, the sums of a and b over the block's rows (valid in row 0)."""
     part_a[tid] = a
     part_b[tid] = b
     cuda.syncthreads()
-    width = THREADS_PER_BLOCK // 2
+    r = tid // ct
+    width = rows // 2
     while width > 0:
-        if tid < width:
-            part_a[tid] += part_a[tid + width]
-            part_b[tid] += part_b[tid + width]
+        if r < width:
+            part_a[tid] += part_a[tid + width * ct]
+            part_b[tid] += part_b[tid + width * ct]
         cuda.syncthreads()
         width //= 2
-    total_a = part_a[0]
-    total_b = part_b[0]
-    cuda.syncthreads()
+    total_a = part_a[tid]
+    total_b = part_b[tid]
+    cuda.syncthreads()  # the arrays are reused by the next block of work
     return total_a, total_b
 
 
 # --------------------------------------------------------------------------- kernels
 
 
-@cuda.jit
-def _bn_forward_train_kernel(x, gamma, beta, eps, y, mean_out, var_out, invstd_out,
-                             n_batch, n_chan, hw):
-    partial = cuda.shared.array(THREADS_PER_BLOCK, dtype=float64)
+@jit
+def _stats_kernel(x, psum, psq, n_chan, hw, m, ct, n_ctiles, n_chunks, chunk):
+    part_a = cuda.shared.array(T, dtype=float64)
+    part_b = cuda.shared.array(T, dtype=float64)
     tid = cuda.threadIdx.x
-    m = n_batch * hw
-    for c in range(cuda.blockIdx.x, n_chan, cuda.gridDim.x):
-        s = 0.0
-        for j in range(tid, m, THREADS_PER_BLOCK):
-            s += float64(x[_index(j, c, n_chan, hw)])
-        mean = _block_sum(partial, s, tid) / m
-        s = 0.0
-        for j in range(tid, m, THREADS_PER_BLOCK):
-            d = float64(x[_index(j, c, n_chan, hw)]) - mean
-            s += d * d
-        var = _block_sum(partial, s, tid) / m
-        invstd = 1.0 / math.sqrt(var + eps)
-        scale = float64(gamma[c]) * invstd
-        shift = float64(beta[c])
-        for j in range(tid, m, THREADS_PER_BLOCK):
-            i = _index(j, c, n_chan, hw)
-            y[i] = (float64(x[i]) - mean) * scale + shift
-        if tid == 0:
-            mean_out[c] = mean
-            var_out[c] = var
-            invstd_out[c] = invstd
+    c_lane = tid % ct
+    r = tid // ct
+    rows = T // ct
+    for b in range(cuda.blockIdx.x, n_ctiles * n_chunks, cuda.gridDim.x):
+        tile = b // n_chunks
+        part = b - tile * n_chunks
+        c = tile * ct + c_lane
+        s1 = 0.0
+        s2 = 0.0
+        if c < n_chan:
+            shift = float64(x[_index(0, c, n_chan, hw)])
+            start = part * chunk
+            stop = min(start + chunk, m)
+            for j in range(start + r, stop, rows):
+                d = float64(x[_index(j, c, n_chan, hw)]) - shift
+                s1 += d
+                s2 += d * d
+        s1, s2 = _rows_sum2(part_a, part_b, s1, s2, tid, ct, rows)
+        if r == 0 and c < n_chan:
+            psum[c * n_chunks + part] = s1
+            psq[c * n_chunks + part] = s2
 
 
-@cuda.jit
-def _bn_forward_eval_kernel(x, gamma, beta, running_mean, running_var, eps, y, n_chan, hw):
+@jit
+def _normalize_kernel(x, psum, psq, gamma, beta, eps, y, mean_out, var_out, invstd_out,
+                      n_chan, hw, m, ct, n_ctiles, n_chunks, chunk):
+    sh_mean = cuda.shared.array(T, dtype=float64)
+    sh_scale = cuda.shared.array(T, dtype=float64)
+    tid = cuda.threadIdx.x
+    c_lane = tid % ct
+    r = tid // ct
+    rows = T // ct
+    for b in range(cuda.blockIdx.x, n_ctiles * n_chunks, cuda.gridDim.x):
+        tile = b // n_chunks
+        part = b - tile * n_chunks
+        c = tile * ct + c_lane
+        if r == 0 and c < n_chan:
+            s1 = 0.0
+            s2 = 0.0
+            for q in range(n_chunks):
+                s1 += psum[c * n_chunks + q]
+                s2 += psq[c * n_chunks + q]
+            d_mean = s1 / m
+            var = max(s2 / m - d_mean * d_mean, 0.0)
+            mean = float64(x[_index(0, c, n_chan, hw)]) + d_mean
+            invstd = 1.0 / math.sqrt(var + eps)
+            sh_mean[c_lane] = mean
+            sh_scale[c_lane] = float64(gamma[c]) * invstd
+            if part == 0:
+                mean_out[c] = mean
+                var_out[c] = var
+                invstd_out[c] = invstd
+        cuda.syncthreads()
+        if c < n_chan:
+            mean = sh_mean[c_lane]
+            scale = sh_scale[c_lane]
+            shift = float64(beta[c])
+            start = part * chunk
+            stop = min(start + chunk, m)
+            for j in range(start + r, stop, rows):
+                i = _index(j, c, n_chan, hw)
+                y[i] = (float64(x[i]) - mean) * scale + shift
+        cuda.syncthreads()
+
+
+@jit
+def _backward_stats_kernel(dy, x, mean, psum_dy, psum_dyx, n_chan, hw, m, ct, n_ctiles,
+                           n_chunks, chunk):
+    part_a = cuda.shared.array(T, dtype=float64)
+    part_b = cuda.shared.array(T, dtype=float64)
+    tid = cuda.threadIdx.x
+    c_lane = tid % ct
+    r = tid // ct
+    rows = T // ct
+    for b in range(cuda.blockIdx.x, n_ctiles * n_chunks, cuda.gridDim.x):
+        tile = b // n_chunks
+        part = b - tile * n_chunks
+        c = tile * ct + c_lane
+        s_dy = 0.0
+        s_dyx = 0.0
+        if c < n_chan:
+            mu = float64(mean[c])
+            start = part * chunk
+            stop = min(start + chunk, m)
+            for j in range(start + r, stop, rows):
+                i = _index(j, c, n_chan, hw)
+                g = float64(dy[i])
+                s_dy += g
+                s_dyx += g * (float64(x[i]) - mu)
+        s_dy, s_dyx = _rows_sum2(part_a, part_b, s_dy, s_dyx, tid, ct, rows)
+        if r == 0 and c < n_chan:
+            psum_dy[c * n_chunks + part] = s_dy
+            psum_dyx[c * n_chunks + part] = s_dyx
+
+
+@jit
+def _backward_dx_kernel(dy, x, gamma, mean, stat, stat_is_var, eps, training, psum_dy,
+                        psum_dyx, dx, dgamma, dbeta, n_chan, hw, m, ct, n_ctiles, n_chunks,
+                        chunk):
+    """stat is invstd (training) or the running variance (stat_is_var, evaluation)."""
+    sh_mu = cuda.shared.array(T, dtype=float64)
+    sh_invstd = cuda.shared.array(T, dtype=float64)
+    sh_scale = cuda.shared.array(T, dtype=float64)
+    sh_mdy = cuda.shared.array(T, dtype=float64)
+    sh_mdyx = cuda.shared.array(T, dtype=float64)
+    tid = cuda.threadIdx.x
+    c_lane = tid % ct
+    r = tid // ct
+    rows = T // ct
+    for b in range(cuda.blockIdx.x, n_ctiles * n_chunks, cuda.gridDim.x):
+        tile = b // n_chunks
+        part = b - tile * n_chunks
+        c = tile * ct + c_lane
+        if r == 0 and c < n_chan:
+            if stat_is_var:
+                invstd = _invstd(float64(stat[c]), eps)
+            else:
+                invstd = float64(stat[c])
+            sum_dy = 0.0
+            sum_dyx = 0.0
+            for q in range(n_chunks):
+                sum_dy += psum_dy[c * n_chunks + q]
+                sum_dyx += psum_dyx[c * n_chunks + q]
+            sum_dy_xhat = sum_dyx * invstd
+            if part == 0:
+                dgamma[c] = sum_dy_xhat
+                dbeta[c] = sum_dy
+            sh_mu[c_lane] = float64(mean[c])
+            sh_invstd[c_lane] = invstd
+            sh_scale[c_lane] = float64(gamma[c]) * invstd
+            # eval: the statistics are constants, the correction terms vanish
+            sh_mdy[c_lane] = sum_dy / m if training else 0.0
+            sh_mdyx[c_lane] = sum_dy_xhat / m if training else 0.0
+        cuda.syncthreads()
+        if c < n_chan:
+            mu = sh_mu[c_lane]
+            invstd = sh_invstd[c_lane]
+            scale = sh_scale[c_lane]
+            mean_dy = sh_mdy[c_lane]
+            mean_dy_xhat = sh_mdyx[c_lane]
+            start = part * chunk
+            stop = min(start + chunk, m)
+            for j in range(start + r, stop, rows):
+                i = _index(j, c, n_chan, hw)
+                xhat = (float64(x[i]) - mu) * invstd
+                dx[i] = scale * (float64(dy[i]) - (mean_dy + xhat * mean_dy_xhat))
+        cuda.syncthreads()
+
+
+@jit
+def _forward_eval_kernel(x, gamma, beta, running_mean, running_var, eps, y, n_chan, hw):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, x.size, step):
         c = (i // hw) % n_chan
-        invstd = 1.0 / math.sqrt(float64(running_var[c]) + eps)
+        invstd = _invstd(float64(running_var[c]), eps)
         y[i] = ((float64(x[i]) - float64(running_mean[c])) * (float64(gamma[c]) * invstd)
                 + float64(beta[c]))
 
 
-@cuda.jit
-def _bn_backward_kernel(dy, x, gamma, mean, stat, stat_is_var, eps, training,
-                        dx, dgamma, dbeta, n_batch, n_chan, hw):
-    """stat is invstd (training) or the running variance (stat_is_var, evaluation)."""
-    part_a = cuda.shared.array(THREADS_PER_BLOCK, dtype=float64)
-    part_b = cuda.shared.array(THREADS_PER_BLOCK, dtype=float64)
-    tid = cuda.threadIdx.x
+# ------------------------------------------------------------------------- planning
+
+
+def plan(n_batch, n_chan, hw):
+    """(ct, n_ctiles, n_chunks, chunk, grid) of the (channel tile, chunk) grid."""
     m = n_batch * hw
-    for c in range(cuda.blockIdx.x, n_chan, cuda.gridDim.x):
-        mu = float64(mean[c])
-        if stat_is_var:
-            invstd = 1.0 / math.sqrt(float64(stat[c]) + eps)
-        else:
-            invstd = float64(stat[c])
-        s_dy = 0.0
-        s_dy_xhat = 0.0
-        for j in range(tid, m, THREADS_PER_BLOCK):
-            i = _index(j, c, n_chan, hw)
-            g = float64(dy[i])
-            s_dy += g
-            s_dy_xhat += g * ((float64(x[i]) - mu) * invstd)
-        sum_dy, sum_dy_xhat = _block_sum2(part_a, part_b, s_dy, s_dy_xhat, tid)
-        if tid == 0:
-            dgamma[c] = sum_dy_xhat
-            dbeta[c] = sum_dy
-        # eval: the statistics are constants, the correction terms vanish
-        mean_dy = sum_dy / m if training else 0.0
-        mean_dy_xhat = sum_dy_xhat / m if training else 0.0
-        scale = float64(gamma[c]) * invstd
-        for j in range(tid, m, THREADS_PER_BLOCK):
-            i = _index(j, c, n_chan, hw)
-            xhat = (float64(x[i]) - mu) * invstd
-            dx[i] = scale * (float64(dy[i]) - (mean_dy + xhat * mean_dy_xhat))
+    if hw == 1:
+        # (N, C): lanes across channels, as many as there are (a power of two)
+        ct = 1
+        while ct < ROW_GROUP and ct < n_chan:
+            ct *= 2
+    else:
+        ct = 1
+    rows = THREADS_PER_BLOCK // ct
+    n_ctiles = -(-n_chan // ct)
+    n_chunks = max(1, min(BN_BLOCKS // n_ctiles, -(-m // (rows * BN_MIN_PER_THREAD))))
+    chunk = -(-m // n_chunks)
+    n_chunks = -(-m // chunk)
+    grid = min(MAX_BLOCKS, n_ctiles * n_chunks)
+    return ct, n_ctiles, n_chunks, chunk, grid
 
 
 # ------------------------------------------------------------------------- launchers
@@ -195,7 +321,7 @@ def _check_row(fn, name, a, x, optional, float64_ok=False):
         raise TypeError(f"{fn}: {name} must be a CUDA device array, got None")
     check_array(fn, name, a)
     check_channel_row(fn, name, a, x, float64_ok)
-    return a
+    return as_array(fn, a)
 
 
 def _dims(x):
@@ -209,12 +335,7 @@ def _or_const(a, x, value):
     """``a``, or a (C,) device array of ``value`` in x's dtype when a is None."""
     if a is not None:
         return a
-    return fill(cuda.device_array(x.shape[1], dtype=x.dtype), value)
-
-
-def _check_running_var(fn, running_var, eps):
-    # a host copy of C values: the one check that reads device data, as the CPU does
-    check_running_var(fn, running_var.copy_to_host().astype(np.float64), eps)
+    return fill(empty((int(x.shape[1]),), x.dtype), value)
 
 
 def batch_norm_forward_train(x, gamma, beta, eps):
@@ -226,17 +347,21 @@ def batch_norm_forward_train(x, gamma, beta, eps):
         raise ValueError(f"{fn}: expected more than 1 value per channel when training, got "
                          f"input shape {tuple(x.shape)}")
     eps = check_eps(fn, eps)
-    _check_row(fn, "gamma", gamma, x, True)
-    _check_row(fn, "beta", beta, x, True)
-    gamma = _or_const(gamma, x, 1.0)
-    beta = _or_const(beta, x, 0.0)
-    y = cuda.device_array(x.shape, dtype=x.dtype)
+    gamma = _or_const(_check_row(fn, "gamma", gamma, x, True), x, 1.0)
+    beta = _or_const(_check_row(fn, "beta", beta, x, True), x, 0.0)
+    x = as_array(fn, x)
+    ct, n_ctiles, n_chunks, chunk, grid = plan(n, c, hw)
+    psum = empty((c * n_chunks,), np.float64)
+    psq = empty((c * n_chunks,), np.float64)
+    y = empty(x.shape, x.dtype)
     # float64 statistics, as on the CPU: the backward recomputes xhat from them
-    mean = cuda.device_array(c, dtype=np.float64)
-    var = cuda.device_array(c, dtype=np.float64)
-    invstd = cuda.device_array(c, dtype=np.float64)
-    _bn_forward_train_kernel[blocks_for(c, 1), THREADS_PER_BLOCK](
-        flat(x), gamma, beta, eps, flat(y), mean, var, invstd, n, c, hw)
+    mean = empty((c,), np.float64)
+    var = empty((c,), np.float64)
+    invstd = empty((c,), np.float64)
+    geometry = (c, hw, n * hw, ct, n_ctiles, n_chunks, chunk)
+    launch(_stats_kernel, grid, T, flat(x), psum, psq, *geometry)
+    launch(_normalize_kernel, grid, T, flat(x), psum, psq, gamma, beta, eps, flat(y), mean, var,
+           invstd, *geometry)
     return y, mean, var, invstd
 
 
@@ -245,29 +370,34 @@ def batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps):
     fn = "batch_norm_forward_eval"
     _check_x(fn, x)
     eps = check_eps(fn, eps)
-    _check_row(fn, "gamma", gamma, x, True)
-    _check_row(fn, "beta", beta, x, True)
-    _check_row(fn, "running_mean", running_mean, x, False)
-    _check_row(fn, "running_var", running_var, x, False)
-    _check_running_var(fn, running_var, eps)
-    gamma = _or_const(gamma, x, 1.0)
-    beta = _or_const(beta, x, 0.0)
+    gamma = _or_const(_check_row(fn, "gamma", gamma, x, True), x, 1.0)
+    beta = _or_const(_check_row(fn, "beta", beta, x, True), x, 0.0)
+    running_mean = _check_row(fn, "running_mean", running_mean, x, False)
+    running_var = _check_row(fn, "running_var", running_var, x, False)
+    x = as_array(fn, x)
     _, c, hw = _dims(x)
-    y = cuda.device_array(x.shape, dtype=x.dtype)
-    _bn_forward_eval_kernel[blocks_for(x.size), THREADS_PER_BLOCK](
-        flat(x), gamma, beta, running_mean, running_var, eps, flat(y), c, hw)
+    y = empty(x.shape, x.dtype)
+    launch(_forward_eval_kernel, blocks_for(x.size), T, flat(x), gamma, beta, running_mean,
+           running_var, eps, flat(y), c, hw)
     return y
 
 
-def _backward(dy, x, gamma, mean, stat, stat_is_var, eps, training):
+def _backward(fn, dy, x, gamma, mean, stat, stat_is_var, eps, training):
     n, c, hw = _dims(x)
     gamma = _or_const(gamma, x, 1.0)
-    dx = cuda.device_array(x.shape, dtype=x.dtype)
-    dgamma = cuda.device_array(c, dtype=x.dtype)
-    dbeta = cuda.device_array(c, dtype=x.dtype)
-    _bn_backward_kernel[blocks_for(c, 1), THREADS_PER_BLOCK](
-        flat(dy), flat(x), gamma, mean, stat, stat_is_var, eps, training,
-        flat(dx), dgamma, dbeta, n, c, hw)
+    x = as_array(fn, x)
+    dy = as_array(fn, dy)
+    ct, n_ctiles, n_chunks, chunk, grid = plan(n, c, hw)
+    psum_dy = empty((c * n_chunks,), np.float64)
+    psum_dyx = empty((c * n_chunks,), np.float64)
+    dx = empty(x.shape, x.dtype)
+    dgamma = empty((c,), x.dtype)
+    dbeta = empty((c,), x.dtype)
+    geometry = (c, hw, n * hw, ct, n_ctiles, n_chunks, chunk)
+    launch(_backward_stats_kernel, grid, T, flat(dy), flat(x), mean, psum_dy, psum_dyx,
+           *geometry)
+    launch(_backward_dx_kernel, grid, T, flat(dy), flat(x), gamma, mean, stat, stat_is_var,
+           eps, training, psum_dy, psum_dyx, flat(dx), dgamma, dbeta, *geometry)
     return dx, dgamma, dbeta
 
 
@@ -276,10 +406,10 @@ def batch_norm_backward(dy, x, gamma, mean, invstd):
     fn = "batch_norm_backward"
     _check_x(fn, x)
     _check_same(fn, "dy", dy, "x", x)
-    _check_row(fn, "mean", mean, x, False, float64_ok=True)
-    _check_row(fn, "invstd", invstd, x, False, float64_ok=True)
-    _check_row(fn, "gamma", gamma, x, True)
-    return _backward(dy, x, gamma, mean, invstd, False, 0.0, True)
+    mean = _check_row(fn, "mean", mean, x, False, float64_ok=True)
+    invstd = _check_row(fn, "invstd", invstd, x, False, float64_ok=True)
+    gamma = _check_row(fn, "gamma", gamma, x, True)
+    return _backward(fn, dy, x, gamma, mean, invstd, False, 0.0, True)
 
 
 def batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps):
@@ -288,8 +418,7 @@ def batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps):
     _check_x(fn, x)
     _check_same(fn, "dy", dy, "x", x)
     eps = check_eps(fn, eps)
-    _check_row(fn, "running_mean", running_mean, x, False)
-    _check_row(fn, "running_var", running_var, x, False)
-    _check_row(fn, "gamma", gamma, x, True)
-    _check_running_var(fn, running_var, eps)
-    return _backward(dy, x, gamma, running_mean, running_var, True, eps, False)
+    running_mean = _check_row(fn, "running_mean", running_mean, x, False)
+    running_var = _check_row(fn, "running_var", running_var, x, False)
+    gamma = _check_row(fn, "gamma", gamma, x, True)
+    return _backward(fn, dy, x, gamma, running_mean, running_var, True, eps, False)

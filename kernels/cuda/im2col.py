@@ -11,13 +11,13 @@ deterministic.
 from numba import cuda, float64
 
 from ..checks import check_cols_shape, check_float, check_x_shape, conv_geometry
-from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import check_array, flat
+from .config import THREADS_PER_BLOCK, blocks_for, jit
+from .layout import as_array, check_array, empty, flat
 
 __all__ = ["im2col", "col2im"]
 
 
-@cuda.jit
+@jit
 def _im2col_kernel(x, cols, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     n_cols = oh_size * ow_size
     n_rows = n_chan * kh * kw
@@ -38,7 +38,7 @@ def _im2col_kernel(x, cols, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_si
             cols[t] = 0
 
 
-@cuda.jit
+@jit
 def _col2im_kernel(cols, dx, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     n_cols = oh_size * ow_size
     n_rows = n_chan * kh * kw
@@ -67,17 +67,17 @@ def _col2im_kernel(cols, dx, n_chan, height, width, kh, kw, sh, sw, ph, pw, oh_s
 def _check_float(fn, name, a, ndim, layout):
     check_array(fn, name, a)
     check_float(fn, name, a, (ndim,), layout)
-    return a
+    return as_array(fn, a)
 
 
 def im2col(x, kh, kw, sh, sw, ph, pw):
     """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype."""
     fn = "im2col"
-    _check_float(fn, "x", x, 4, "(N, C, H, W)")
+    x = _check_float(fn, "x", x, 4, "(N, C, H, W)")
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, tuple(x.shape), kh, kw, sh,
                                                              sw, ph, pw)
     n_batch, n_chan, height, width = (int(d) for d in x.shape)
-    cols = cuda.device_array((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    cols = empty((n_batch, n_chan * kh * kw, oh_size * ow_size), x.dtype)
     if cols.size:
         _im2col_kernel[blocks_for(cols.size), THREADS_PER_BLOCK](
             flat(x), flat(cols), n_chan, height, width, kh, kw, sh, sw, ph, pw,
@@ -88,13 +88,13 @@ def im2col(x, kh, kw, sh, sw, ph, pw):
 def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
     """Adjoint of im2col: cols (N, C*kh*kw, OH*OW) summed back into x_shape."""
     fn = "col2im"
-    _check_float(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
+    cols = _check_float(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
     x_shape = check_x_shape(fn, x_shape)
     geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_cols_shape(fn, cols, x_shape, geometry)
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
     n_batch, n_chan, height, width = x_shape
-    dx = cuda.device_array(x_shape, dtype=cols.dtype)
+    dx = empty(x_shape, cols.dtype)
     if dx.size:
         _col2im_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](
             flat(cols), flat(dx), n_chan, height, width, kh, kw, sh, sw, ph, pw,

@@ -1,24 +1,31 @@
 """Creation, transfer, shape, indexing and copies on the device, and the rules
 for what a CUDA array is.  The mirror file is ``kernels/cpu/layout.py``.
 
-Every array the CUDA backend hands out is a C-contiguous numba device array
-(the simulator's stand-in under ``NUMBA_ENABLE_CUDASIM=1``) that stays on
-the device from op to op: only ``to_numpy`` copies to the host, only
-``from_numpy`` (and the random primitives, see ``random``) copy to it.  Views
-(transpose, broadcast_to, basic slicing) are therefore produced by copying:
-the host computes, for the source, a base offset and one stride per output
-axis (0 for a broadcast axis), and one generic gather kernel unravels each
-flat output index over the output shape.  The kernels can then address every
-operand as a flat buffer, and the results of shape primitives are never views
-that a later in-place update could alias by surprise (NumPy's views on the
-CPU are never written through by the ops layer either).  The scatter kernel
-is the adjoint (writes a contiguous source into a strided window of the
-destination): getitem_backward and concatenate use it.
+A CUDA array is a numba device array (the simulator's stand-in under
+``NUMBA_ENABLE_CUDASIM=1``) that stays on the device from op to op: only
+``to_numpy`` copies to the host, only ``from_numpy`` (and the random
+primitives, see ``random``) copy to it.
+
+Views, as on the CPU: ``reshape`` of contiguous data, ``transpose``,
+``broadcast_to`` and basic ``getitem`` return device arrays over the SAME
+memory, with their own shape and (non-negative) strides (``view``), so an
+in-place write through a view (``copy_``, ``lerp_``, the optimizer steps)
+changes the base, as NumPy and PyTorch do.  Strides are multiples of the item
+size; a broadcast axis has stride 0.
+
+Kernels see an operand as ``storage(a)``: a 1-d contiguous array that starts
+at the operand's first element, plus one element stride per axis.  The
+elementwise, copy and reduction kernels read through those strides directly
+(one generic ``offset_of`` unravels a flat index); the other kernels (matmul,
+batch norm, pooling, ...) ask for ``as_array``, which is ``a`` itself when it
+is C-contiguous and a contiguous copy otherwise.  Every result is a new
+C-contiguous array, except the in-place primitives, which write through the
+destination's strides.
 
 Shapes and strides travel as tuples, so each kernel is compiled once per
 number of axes and no small host-to-device copy is needed per launch.  Before a
 launch, axes that are contiguous in every operand are merged (``coalesce``), so
-the common no-broadcast case unravels a single axis.
+the common case unravels a single axis.
 
 Operands of the elementwise primitives may be device arrays (0-d included),
 Python scalars or NumPy scalars (``operand``); anything else (e.g. a host
@@ -31,7 +38,7 @@ import numbers
 import numpy as np
 from numba import cuda
 
-from .config import MAX_DIMS, THREADS_PER_BLOCK, blocks_for
+from .config import MAX_DIMS, SIMULATOR, THREADS_PER_BLOCK, blocks_for, jit, launch
 
 __all__ = [
     "from_numpy", "to_numpy", "full", "arange", "astype", "copy",
@@ -58,20 +65,31 @@ def check_array(fn, name, a):
     return a
 
 
+def is_contiguous(a):
+    return a.is_c_contiguous()
+
+
 def contiguous(a):
     """``a`` itself when C-contiguous, else a C-contiguous device copy."""
     if a.is_c_contiguous():
         return a
-    return gather(a, 0, tuple(s // a.dtype.itemsize for s in a.strides), tuple(a.shape))
+    out = empty(tuple(a.shape), a.dtype)
+    copy_into(out, a)
+    return out
 
 
-def as_array(fn, a):
-    """``a`` as a C-contiguous device array; TypeError for anything else (the
-    primitives' operand check)."""
+def device_operand(fn, a):
+    """``a`` when it is a device array (any strides); TypeError naming the fix otherwise."""
     if not is_device_array(a):
         raise TypeError(f"{fn}: expected a CUDA device array, got {type(a).__name__}; "
                         "move host data to the device first (Tensor.to('cuda'))")
-    return contiguous(a)
+    return a
+
+
+def as_array(fn, a):
+    """``a`` as a C-contiguous device array (a copy when it is a strided view);
+    TypeError for anything else (the primitives' operand check)."""
+    return contiguous(device_operand(fn, a))
 
 
 def is_scalar(v):
@@ -79,17 +97,112 @@ def is_scalar(v):
 
 
 def operand(fn, v):
-    """A device array, or a NumPy scalar for a scalar operand (a 0-d host array too)."""
+    """A device array (any strides), or a NumPy scalar for a scalar operand (a 0-d
+    host array too)."""
     if isinstance(v, np.ndarray) and v.ndim == 0:
         return v[()]
     if is_scalar(v):
         return v
-    return as_array(fn, v)
+    return device_operand(fn, v)
 
 
 def as_kernel_scalar(value, dtype):
     """A Python scalar as a NumPy scalar of ``dtype``, so the kernel computes in it."""
     return np.dtype(dtype).type(value)
+
+
+# --------------------------------------------------------------------------- memory and views
+
+
+def empty(shape, dtype):
+    """A new C-contiguous device array (from the caching allocator, see memory.py)."""
+    return cuda.device_array(tuple(shape), dtype=np.dtype(dtype))
+
+
+def element_strides(a):
+    """Strides of ``a`` in elements (every minidl view has strides that are
+    non-negative multiples of the item size)."""
+    itemsize = a.dtype.itemsize
+    return tuple(int(s) // itemsize for s in a.strides)
+
+
+def span(shape, strides):
+    """Number of elements from the first to the last element a view can reach."""
+    if any(n == 0 for n in shape):
+        return 0
+    return 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+
+
+class _HostView:
+    """A NumPy array interface at an offset into another array (simulator only)."""
+
+    def __init__(self, base, offset_bytes, shape, strides_bytes):
+        self._base = base  # keeps the memory alive
+        pointer = base.__array_interface__["data"][0] + offset_bytes
+        self.__array_interface__ = {"shape": tuple(shape), "strides": tuple(strides_bytes),
+                                    "typestr": base.dtype.str, "data": (pointer, False),
+                                    "version": 3}
+
+
+def view(base, offset, shape, strides):
+    """A device array over ``base``'s memory: element ``offset`` (from base's first
+    element), ``shape`` and element ``strides`` (non-negative)."""
+    shape = tuple(int(n) for n in shape)
+    itemsize = base.dtype.itemsize
+    strides_bytes = tuple(int(s) * itemsize for s in strides)
+    if SIMULATOR:
+        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+
+        host = base._ary
+        if any(n == 0 for n in shape):
+            return FakeCUDAArray(np.empty(shape, dtype=host.dtype))
+        return FakeCUDAArray(np.asarray(_HostView(host, offset * itemsize, shape,
+                                                  strides_bytes)))
+    from numba.cuda.cudadrv.devicearray import DeviceNDArray
+
+    extent = span(shape, strides) * itemsize
+    if extent == 0:
+        return DeviceNDArray(shape, strides_bytes, base.dtype, stream=base.stream)
+    start = offset * itemsize
+    gpu_data = base.gpu_data.view(start, start + extent)
+    return DeviceNDArray(shape, strides_bytes, base.dtype, stream=base.stream,
+                         gpu_data=gpu_data)
+
+
+def flat(a):
+    """1-d view of a C-contiguous device array (0-d arrays become length 1)."""
+    if a.ndim == 1:
+        return a
+    return a.reshape(max(1, a.size) if a.ndim == 0 else a.size)
+
+
+def storage(a):
+    """(1-d contiguous array starting at a's first element, a's element strides):
+    how kernels address an operand of any strides."""
+    if a.is_c_contiguous():
+        return flat(a), contiguous_strides(tuple(a.shape))
+    strides = element_strides(a)
+    n = span(tuple(a.shape), strides)
+    return view(a, 0, (max(n, 1),) if n else (0,), (1,)), strides
+
+
+def _address_range(a):
+    strides = element_strides(a)
+    n = span(tuple(a.shape), strides)
+    if n == 0:
+        return 0, 0
+    if SIMULATOR:
+        start = a._ary.__array_interface__["data"][0]
+    else:
+        start = a.device_ctypes_pointer.value or 0
+    return start, start + n * a.dtype.itemsize
+
+
+def overlaps(a, b):
+    """True when two device arrays may share memory."""
+    a0, a1 = _address_range(a)
+    b0, b1 = _address_range(b)
+    return a0 < b1 and b0 < a1
 
 
 # --------------------------------------------------------------------------- host helpers
@@ -105,12 +218,20 @@ def contiguous_strides(shape):
     return tuple(strides)
 
 
-def broadcast_strides(shape, out_shape):
-    """Strides that read a contiguous array of ``shape`` broadcast to ``out_shape``."""
+def broadcast_strides(shape, out_shape, strides=None):
+    """Element strides that read an array of ``shape`` (with element ``strides``,
+    C-contiguous when None) broadcast to ``out_shape``: 0 on broadcast axes."""
     pad = len(out_shape) - len(shape)
     full = (1,) * pad + tuple(shape)
-    own = contiguous_strides(full)
+    own = (0,) * pad + (tuple(strides) if strides is not None
+                        else contiguous_strides(tuple(shape)))
     return tuple(0 if n == 1 else s for n, s in zip(full, own))
+
+
+def operand_strides(a, out_shape):
+    """(1-d storage, element strides over ``out_shape``) of a device array operand."""
+    buf, strides = storage(a)
+    return buf, broadcast_strides(tuple(a.shape), out_shape, strides)
 
 
 def coalesce(shape, *strides_list):
@@ -136,21 +257,42 @@ def coalesce(shape, *strides_list):
     return (tuple(new_shape),) + tuple(tuple(ns) for ns in new_strides)
 
 
-def flat(a):
-    """1-d view of a C-contiguous device array (0-d arrays become length 1)."""
-    if a.ndim == 1:
-        return a
-    return a.reshape(max(1, a.size) if a.ndim == 0 else a.size)
+def _probe(shape, strides, itemsize=1):
+    """A storage-free NumPy array with ``shape`` and element ``strides``: NumPy's
+    view arithmetic (indexing, reshape) on it moves no data."""
+    return np.lib.stride_tricks.as_strided(
+        np.zeros(1, dtype=np.uint8), shape=shape, strides=tuple(s * itemsize for s in strides))
 
 
-def view_of_index(shape, index):
-    """(out_shape, base offset, element strides) of ``x[index]`` for a C-contiguous
-    ``x`` of ``shape`` and a basic index, computed by NumPy on a storage-free probe."""
-    probe = np.lib.stride_tricks.as_strided(
-        np.zeros(1, dtype=np.uint8), shape=shape, strides=contiguous_strides(shape))
-    view = probe[index]
-    base = view.__array_interface__["data"][0] - probe.__array_interface__["data"][0]
-    return tuple(view.shape), base, tuple(view.strides)
+def _offset_and_strides(probe_view, probe):
+    offset = probe_view.__array_interface__["data"][0] - probe.__array_interface__["data"][0]
+    return offset, tuple(probe_view.strides)
+
+
+def view_of_index(shape, index, strides=None):
+    """(out_shape, element offset, element strides) of ``x[index]`` for an ``x`` of
+    ``shape`` and element ``strides`` (C-contiguous when None) and a basic index."""
+    strides = contiguous_strides(shape) if strides is None else strides
+    probe = _probe(shape, strides)
+    sub = probe[index]
+    offset, sub_strides = _offset_and_strides(sub, probe)
+    return tuple(sub.shape), offset, sub_strides
+
+
+def _reshaped_strides(shape, strides, new_shape):
+    """Element strides of a no-copy reshape, or None when NumPy would copy."""
+    probe = _probe(shape, strides)
+    try:
+        sub = np.reshape(probe, new_shape, copy=False)
+    except TypeError:  # NumPy < 2.1 has no copy=False: assigning the shape never copies
+        sub = probe.view()
+        try:
+            sub.shape = new_shape
+        except AttributeError:
+            return None
+    except ValueError:
+        return None
+    return tuple(sub.strides)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -167,51 +309,38 @@ def offset_of(i, shape, strides):
     return off
 
 
-@cuda.jit
-def _gather_kernel(src, base, src_strides, out, out_shape):
+@jit
+def _copy_kernel(src, src_strides, dst, dst_strides, shape, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = src[base + offset_of(i, out_shape, src_strides)]
+    for i in range(start, n, step):
+        dst[offset_of(i, shape, dst_strides)] = src[offset_of(i, shape, src_strides)]
 
 
-@cuda.jit
-def _scatter_kernel(src, dst, base, dst_strides, src_shape):
+@jit
+def _to_bool_kernel(src, src_strides, dst, dst_strides, shape, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
-    for i in range(start, src.size, step):
-        dst[base + offset_of(i, src_shape, dst_strides)] = src[i]
+    for i in range(start, n, step):
+        dst[offset_of(i, shape, dst_strides)] = src[offset_of(i, shape, src_strides)] != 0
 
-@cuda.jit
-def _cast_kernel(x, out):
+
+@jit
+def _fill_kernel(dst, dst_strides, shape, n, value):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = x[i]
+    for i in range(start, n, step):
+        dst[offset_of(i, shape, dst_strides)] = value
 
 
-@cuda.jit
-def _to_bool_kernel(x, out):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = x[i] != 0
-
-
-@cuda.jit
-def _fill_kernel(out, value):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for i in range(start, out.size, step):
-        out[i] = value
-
-
-@cuda.jit
+@jit
 def _arange_kernel(out, start_value, step_value):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, out.size, step):
-        out[i] = start_value + i * step_value
+        # in the output's dtype, as NumPy's fill (an int index times a float32 step
+        # would otherwise be float64)
+        out[i] = start_value + type(step_value)(i) * step_value
 
 
 # ------------------------------------------------------------------------- launchers
@@ -219,43 +348,46 @@ def _arange_kernel(out, start_value, step_value):
 
 def _launch(kernel, n, *args):
     if n:
-        kernel[blocks_for(n), THREADS_PER_BLOCK](*args)
+        launch(kernel, blocks_for(n), THREADS_PER_BLOCK, *args)
 
 
-def gather(src, base, src_strides, out_shape, dtype=None, out=None):
-    """Contiguous array of ``out_shape`` with out[idx] = src.flat[base + idx . strides]
-    (cast to ``dtype`` when given); written into ``out`` when given."""
-    if out is None:
-        out = cuda.device_array(out_shape, dtype=dtype or src.dtype)
-    if out.size:
-        shape, strides = coalesce(out_shape, src_strides)
-        _gather_kernel[blocks_for(out.size), THREADS_PER_BLOCK](
-            flat(src), base, strides, flat(out), shape)
-    return out
-
-
-def scatter(src, dst, base, dst_strides):
-    """dst.flat[base + idx . dst_strides] = src[idx] for every index of ``src``."""
-    if src.size:
-        shape, strides = coalesce(tuple(src.shape), dst_strides)
-        _scatter_kernel[blocks_for(src.size), THREADS_PER_BLOCK](
-            flat(src), flat(dst), base, strides, shape)
+def copy_into(dst, src):
+    """dst[...] = src, through both arrays' strides; src (a device array) is broadcast
+    to dst's shape and converted to dst's dtype (NumPy's astype: floats truncate
+    towards zero, anything non-zero is True).  A src that shares memory with dst is
+    read from a copy first, so the result never depends on the write order."""
+    shape = tuple(dst.shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    if n == 0:
+        return dst
+    if overlaps(dst, src):
+        src = contiguous(src) if not src.is_c_contiguous() else _copy_of(src)
+    src_buf, src_strides = operand_strides(src, shape)
+    dst_buf, dst_strides = storage(dst)
+    cshape, src_strides, dst_strides = coalesce(shape, src_strides, dst_strides)
+    kernel = _to_bool_kernel if np.dtype(dst.dtype) == np.bool_ else _copy_kernel
+    _launch(kernel, n, src_buf, src_strides, dst_buf, dst_strides, cshape, n)
     return dst
 
 
+def _copy_of(a):
+    out = empty(tuple(a.shape), a.dtype)
+    return copy_into(out, a)
+
+
 def cast(x, dtype):
-    """A new contiguous array with x's values converted to ``dtype`` (NumPy's
-    astype: floats truncate towards zero, anything non-zero is True)."""
-    dtype = np.dtype(dtype)
-    out = cuda.device_array(x.shape, dtype=dtype)
-    kernel = _to_bool_kernel if dtype == np.bool_ else _cast_kernel
-    _launch(kernel, out.size, flat(x), flat(out))
-    return out
+    """A new contiguous array with x's values converted to ``dtype``."""
+    out = empty(tuple(x.shape), dtype)
+    return copy_into(out, x)
 
 
 def fill(out, value):
-    """out[...] = value, in place; returns out."""
-    _launch(_fill_kernel, out.size, flat(out), as_kernel_scalar(value, out.dtype))
+    """out[...] = value through out's strides, in place; returns out."""
+    n = int(out.size)
+    if n:
+        buf, strides = storage(out)
+        cshape, cstrides = coalesce(tuple(out.shape), strides)
+        _launch(_fill_kernel, n, buf, cstrides, cshape, n, as_kernel_scalar(value, out.dtype))
     return out
 
 
@@ -283,23 +415,26 @@ def from_numpy(array, dtype=None):
 def to_numpy(x):
     if not is_device_array(x):
         raise TypeError(f"to_numpy: expected a CUDA device array, got {type(x).__name__}")
+    if not x.is_c_contiguous():
+        x = contiguous(x)
     return x.copy_to_host()
 
 
 def full(shape, value, dtype):
-    return fill(cuda.device_array(tuple(shape), dtype=np.dtype(dtype)), value)
+    return fill(empty(tuple(shape), np.dtype(dtype)), value)
 
 
 def arange(start, stop, step, dtype):
     """NumPy's arange(start, stop, step) computed as start + i * step."""
     dtype = np.dtype(dtype)
-    if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+    if integral:
         n = max(0, -(-(int(stop) - int(start)) // int(step)))
     else:
         n = max(0, math.ceil((stop - start) / step))
-    out = cuda.device_array((n,), dtype=dtype)
-    compute = np.result_type(dtype, np.float64) if dtype.kind == "f" else dtype
-    if dtype.kind not in "f" and not all(isinstance(v, (int, np.integer)) for v in (start, step)):
+    out = empty((n,), dtype)
+    compute = np.dtype(np.float32) if dtype == np.float16 else dtype
+    if dtype.kind != "f" and not all(isinstance(v, (int, np.integer)) for v in (start, step)):
         compute = np.dtype(np.float64)
     _launch(_arange_kernel, n, out, as_kernel_scalar(start, compute),
             as_kernel_scalar(step, compute))
@@ -307,19 +442,21 @@ def arange(start, stop, step, dtype):
 
 
 def astype(x, dtype):
-    return cast(as_array("astype", x), dtype)
+    return cast(device_operand("astype", x), dtype)
 
 
 def copy(x):
-    x = as_array("copy", x)
+    x = device_operand("copy", x)
     return cast(x, x.dtype)
 
 
-# --------------------------------------------------------------------------- shape
+# --------------------------------------------------------------------------- shape (views)
 
 
 def reshape(x, shape):
-    x = as_array("reshape", x)
+    """A view when the data allows it (always for contiguous data), else a copy,
+    as NumPy's reshape."""
+    x = device_operand("reshape", x)
     shape = tuple(int(n) for n in shape)
     if -1 in shape:
         known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
@@ -329,44 +466,53 @@ def reshape(x, shape):
     if int(np.prod(shape, dtype=np.int64)) != x.size:
         raise ValueError(f"reshape: cannot reshape {tuple(x.shape)} ({x.size} elements) "
                          f"into {shape}")
-    return x.reshape(shape)
+    if shape == tuple(x.shape):
+        return view(x, 0, shape, element_strides(x))
+    if x.is_c_contiguous():
+        return view(x, 0, shape, contiguous_strides(shape))
+    strides = _reshaped_strides(tuple(x.shape), element_strides(x), shape)
+    if strides is None:
+        return contiguous(x).reshape(shape)
+    return view(x, 0, shape, strides)
 
 
 def transpose(x, axes):
-    x = as_array("transpose", x)
+    """A view with the axes permuted."""
+    x = device_operand("transpose", x)
     axes = tuple(int(a) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: {axes} is not a permutation of {x.ndim} axes")
-    strides = contiguous_strides(tuple(x.shape))
-    return gather(x, 0, tuple(strides[a] for a in axes), tuple(x.shape[a] for a in axes))
+    strides = element_strides(x)
+    return view(x, 0, tuple(x.shape[a] for a in axes), tuple(strides[a] for a in axes))
 
 
 def broadcast_to(x, shape):
-    x = as_array("broadcast_to", x)
+    """A view with stride 0 along the broadcast axes."""
+    x = device_operand("broadcast_to", x)
     shape = tuple(int(n) for n in shape)
     if not _broadcast_ok(tuple(x.shape), shape):
         raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {shape}")
-    return gather(x, 0, broadcast_strides(tuple(x.shape), shape), shape)
+    return view(x, 0, shape, broadcast_strides(tuple(x.shape), shape, element_strides(x)))
 
 
 def getitem(x, index):
-    x = as_array("getitem", x)
-    shape, base, strides = view_of_index(tuple(x.shape), index)
-    return gather(x, base, strides, shape)
+    """``x[index]`` for a basic index: a view."""
+    x = device_operand("getitem", x)
+    shape, offset, strides = view_of_index(tuple(x.shape), index, element_strides(x))
+    return view(x, offset, shape, strides)
 
 
 def getitem_backward(dy, shape, index):
-    dy = as_array("getitem_backward", dy)
+    dy = device_operand("getitem_backward", dy)
     shape = tuple(int(n) for n in shape)
     out = full(shape, 0, dy.dtype)
-    view_shape, base, strides = view_of_index(shape, index)
-    if tuple(dy.shape) != view_shape:
-        dy = broadcast_to(dy, view_shape)
-    return scatter(dy, out, base, strides)
+    window = getitem(out, index)
+    copy_into(window, dy)
+    return out
 
 
 def concatenate(arrays, axis):
-    arrays = [as_array("concatenate", a) for a in arrays]
+    arrays = [device_operand("concatenate", a) for a in arrays]
     if not arrays:
         raise ValueError("concatenate: need at least one array")
     first = tuple(arrays[0].shape)
@@ -380,14 +526,12 @@ def concatenate(arrays, axis):
     dtype = np.result_type(*(np.dtype(a.dtype) for a in arrays))
     total = sum(int(a.shape[axis]) for a in arrays)
     shape = first[:axis] + (total,) + first[axis + 1:]
-    out = cuda.device_array(shape, dtype=dtype)
+    out = empty(shape, dtype)
     start = 0
     for a in arrays:
         size = int(a.shape[axis])
         index = (slice(None),) * axis + (slice(start, start + size),)
-        _, base, strides = view_of_index(shape, index)
-        src = a if a.dtype == dtype else cast(a, dtype)
-        scatter(src, out, base, strides)
+        copy_into(getitem(out, index), a)
         start += size
     return out
 
@@ -396,7 +540,8 @@ def concatenate(arrays, axis):
 
 
 def copy_(dst, src):
-    dst = as_array("copy_", dst)
+    """dst[...] = src through dst's strides (src broadcast and converted)."""
+    dst = device_operand("copy_", dst)
     src = operand("copy_", src)
     if is_scalar(src):
         fill(dst, src)
@@ -404,4 +549,4 @@ def copy_(dst, src):
     shape = tuple(dst.shape)
     if not _broadcast_ok(tuple(src.shape), shape):
         raise ValueError(f"copy_: cannot broadcast shape {tuple(src.shape)} to {shape}")
-    gather(src, 0, broadcast_strides(tuple(src.shape), shape), shape, out=dst)
+    copy_into(dst, src)

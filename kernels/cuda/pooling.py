@@ -12,7 +12,9 @@ Backward: avg pooling is a gather (each input element sums dy/(kh*kw) over the
 windows covering it).  Max pooling only knows argmax, not the window geometry,
 so it scatters: float64 atomic adds into a scratch plane, rounded once to dy's
 dtype (the summation order of colliding windows can vary, at float64
-precision).
+precision).  The argmax comes from the forward; the launcher does not read it
+back to range-check it: the kernel skips an index outside the plane, so it
+never writes outside dx.
 """
 
 import numpy as np
@@ -20,21 +22,19 @@ from numba import cuda, float64
 
 from ..checks import (
     check_argmax,
-    check_argmax_range,
     check_float,
     check_pool_dy,
     check_x_shape,
     pool_geometry,
 )
-from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import cast, check_array, fill, flat
-from .reduce import int_range
+from .config import THREADS_PER_BLOCK, blocks_for, jit
+from .layout import as_array, cast, check_array, empty, fill, flat
 
 __all__ = ["max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
            "avg_pool2d_backward"]
 
 
-@cuda.jit
+@jit
 def _max_pool_forward_kernel(x, y, argmax, height, width, kh, kw, sh, sw, ph, pw,
                              oh_size, ow_size):
     start = cuda.grid(1)
@@ -64,16 +64,18 @@ def _max_pool_forward_kernel(x, y, argmax, height, width, kh, kw, sh, sw, ph, pw
         argmax[t] = best_idx
 
 
-@cuda.jit
+@jit
 def _max_pool_backward_kernel(dy, argmax, acc, plane_size, out_plane):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for t in range(start, dy.size, step):
         plane = t // out_plane
-        cuda.atomic.add(acc, plane * plane_size + argmax[t], float64(dy[t]))
+        k = argmax[t]
+        if 0 <= k < plane_size:
+            cuda.atomic.add(acc, plane * plane_size + k, float64(dy[t]))
 
 
-@cuda.jit
+@jit
 def _avg_pool_forward_kernel(x, y, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     area = float64(kh * kw)
     start = cuda.grid(1)
@@ -94,7 +96,7 @@ def _avg_pool_forward_kernel(x, y, height, width, kh, kw, sh, sw, ph, pw, oh_siz
         y[t] = total / area
 
 
-@cuda.jit
+@jit
 def _avg_pool_backward_kernel(dy, dx, height, width, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     area = float64(kh * kw)
     start = cuda.grid(1)
@@ -125,16 +127,16 @@ def _window_args(x_shape, window, out_shape):
 def _check_float(fn, name, a):
     check_array(fn, name, a)
     check_float(fn, name, a, (4,), "(N, C, H, W)")
-    return a
+    return as_array(fn, a)
 
 
 def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """(y, argmax) of max pooling; argmax int64 flat indices into each plane."""
     fn = "max_pool2d_forward"
-    _check_float(fn, "x", x)
+    x = _check_float(fn, "x", x)
     window, out_shape = pool_geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
-    y = cuda.device_array(out_shape, dtype=x.dtype)
-    argmax = cuda.device_array(out_shape, dtype=np.int64)
+    y = empty(out_shape, x.dtype)
+    argmax = empty(out_shape, np.int64)
     if y.size:
         _max_pool_forward_kernel[blocks_for(y.size), THREADS_PER_BLOCK](
             flat(x), flat(y), flat(argmax), *_window_args(x.shape, window, out_shape))
@@ -148,15 +150,17 @@ def max_pool2d_backward(dy, argmax, x_shape):
     x_shape = check_x_shape(fn, x_shape)
     check_array(fn, "argmax", argmax)
     check_argmax(fn, argmax, dy, x_shape)
+    dy = as_array(fn, dy)
     plane_size = x_shape[2] * x_shape[3]
-    if argmax.size:
-        # the range check reads two numbers back: an index outside the plane would
-        # make the scatter write outside dx
-        check_argmax_range(fn, *int_range(argmax), x_shape)
-    acc = fill(cuda.device_array(x_shape, dtype=np.float64), 0.0)
+    acc = fill(empty(x_shape, np.float64), 0.0)
     if dy.size:
-        if argmax.dtype != np.int64:
+        # int64 (a uint64 index >= 2**63 turns negative and is skipped)
+        if argmax.dtype == np.uint64:
+            argmax = as_array(fn, argmax).view(np.int64)  # the bits, as a GPU cast does
+        elif argmax.dtype != np.int64:
             argmax = cast(argmax, np.int64)
+        else:
+            argmax = as_array(fn, argmax)
         out_plane = int(dy.shape[2]) * int(dy.shape[3])
         _max_pool_backward_kernel[blocks_for(dy.size), THREADS_PER_BLOCK](
             flat(dy), flat(argmax), flat(acc), plane_size, out_plane)
@@ -166,9 +170,9 @@ def max_pool2d_backward(dy, argmax, x_shape):
 def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     """Average pooling, padding counted in the divisor."""
     fn = "avg_pool2d_forward"
-    _check_float(fn, "x", x)
+    x = _check_float(fn, "x", x)
     window, out_shape = pool_geometry(fn, tuple(int(d) for d in x.shape), kh, kw, sh, sw, ph, pw)
-    y = cuda.device_array(out_shape, dtype=x.dtype)
+    y = empty(out_shape, x.dtype)
     if y.size:
         _avg_pool_forward_kernel[blocks_for(y.size), THREADS_PER_BLOCK](
             flat(x), flat(y), *_window_args(x.shape, window, out_shape))
@@ -178,11 +182,11 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
 def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
     """Gradient of average pooling: dy (N, C, OH, OW) -> dx of x_shape."""
     fn = "avg_pool2d_backward"
-    _check_float(fn, "dy", dy)
+    dy = _check_float(fn, "dy", dy)
     x_shape = check_x_shape(fn, x_shape)
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_pool_dy(fn, dy, out_shape, x_shape, window)
-    dx = cuda.device_array(x_shape, dtype=dy.dtype)
+    dx = empty(x_shape, dy.dtype)
     if dx.size:
         _avg_pool_backward_kernel[blocks_for(dx.size), THREADS_PER_BLOCK](
             flat(dy), flat(dx), *_window_args(x_shape, window, out_shape))

@@ -1,73 +1,56 @@
-"""Reductions on the device: sum, max and argmax along axes, and
-``int_range``, the (min, max) read-back the launchers use to range-check
-labels and indices.  The mirror file is ``kernels/cpu/reduce.py``.
+"""Reductions on the device: sum, max and argmax along axes.  The mirror file
+is ``kernels/cpu/reduce.py``.
 
-The host moves the reduced axes last (a transposing gather when they are not
-already last), so the work is always an (outer, inner) row reduction: one
-block per row (grid-stride over rows), each thread folds a strided slice of
-the row, then the block combines its THREADS_PER_BLOCK partial results with a
-tree reduction in shared memory.  Sums accumulate in float64 (floats) or int64
-(integers and bools) and are rounded once to the result dtype; max and argmax
-propagate NaN as NumPy does (argmax: the first NaN wins, ties go to the lowest
-index).
+The input is read in place, through its strides: a reduction over ``axes`` is
+a set of rows (one per kept index) whose elements are addressed as
+offset(kept index) + offset(reduced index), so a non-trailing axis (or a
+transposed view) needs no transposed copy first.
+
+One row kernel serves every shape.  ``lanes`` threads share a row and
+combine their partial results with a tree in shared memory; a block of
+THREADS_PER_BLOCK threads serves THREADS_PER_BLOCK / lanes rows at a time:
+
+* short rows (a 10-class argmax, a loss per sample): ``ROW_GROUP`` lanes (a
+  warp) per row, so a block works on 8 rows at once instead of idling;
+* long rows: a whole block per row;
+* few long rows (``axis=None``, a per-channel sum of a large activation): two
+  passes.  The first splits every row into chunks and writes one partial
+  result per (row, chunk) from a grid of many blocks; the second reduces the
+  partial results with the same kernel.
+
+Sums of floats accumulate in the input's float dtype (as PyTorch's), of
+integers and bools in int64 (uint64 for unsigned), exact; max compares in the
+input dtype; max and argmax propagate NaN as NumPy does (argmax: the first NaN
+wins, ties go to the lowest index).
 """
 
 import builtins
 
 import numpy as np
-from numba import cuda, float64, int64
+from numba import cuda, from_dtype, int64
 
-from .config import THREADS_PER_BLOCK, blocks_for
-from .elementwise import MUL, binary
-from .layout import as_array, cast, contiguous_strides, flat, gather
+from .config import MAX_BLOCKS, REDUCE_BLOCKS, ROW_GROUP, THREADS_PER_BLOCK, jit, launch
+from .layout import as_kernel_scalar, copy_into, device_operand, empty, offset_of, storage
 
 __all__ = ["sum", "max", "argmax"]
 
+# rows at least this long get a whole block; shorter ones a ROW_GROUP
+_BLOCK_ROW = 4 * ROW_GROUP
+# a row is split into chunks of at least this many elements in the first pass
+_MIN_CHUNK = 4 * THREADS_PER_BLOCK
 
-# --------------------------------------------------------------------------- kernels
+
+# --------------------------------------------------------------------------- device functions
+
+
+@cuda.jit(device=True)
+def _add(acc, v):
+    return acc + v
 
 
 @cuda.jit(device=True)
 def _max_combine(acc, v):
     return v if (v > acc or v != v) else acc
-
-
-def _make_row_reduce(acc_type, is_max):
-    @cuda.jit
-    def kernel(x, out, n_rows, n_inner, identity):
-        partial = cuda.shared.array(THREADS_PER_BLOCK, dtype=acc_type)
-        tid = cuda.threadIdx.x
-        for row in range(cuda.blockIdx.x, n_rows, cuda.gridDim.x):
-            acc = identity
-            base = row * n_inner
-            for k in range(tid, n_inner, THREADS_PER_BLOCK):
-                if is_max:
-                    acc = _max_combine(acc, x[base + k])
-                else:
-                    acc += x[base + k]
-            partial[tid] = acc
-            cuda.syncthreads()
-            width = THREADS_PER_BLOCK // 2
-            while width > 0:
-                if tid < width:
-                    if is_max:
-                        partial[tid] = _max_combine(partial[tid], partial[tid + width])
-                    else:
-                        partial[tid] += partial[tid + width]
-                cuda.syncthreads()
-                width //= 2
-            if tid == 0:
-                out[row] = partial[0]
-            # the next row reuses `partial`: nobody may write it before thread 0 read it
-            cuda.syncthreads()
-
-    return kernel
-
-
-_SUM_FLOAT = _make_row_reduce(float64, False)
-_SUM_INT = _make_row_reduce(int64, False)
-_MAX_FLOAT = _make_row_reduce(float64, True)
-_MAX_INT = _make_row_reduce(int64, True)
 
 
 @cuda.jit(device=True)
@@ -80,27 +63,70 @@ def _better(v, i, w, j):
     return v > w or (v == w and i < j)
 
 
-def _make_row_argmax(acc_type):
-    @cuda.jit
-    def kernel(x, out, n_rows, n_inner, identity):
-        best_v = cuda.shared.array(THREADS_PER_BLOCK, dtype=acc_type)
+# --------------------------------------------------------------------------- kernels
+
+
+def _make_row_reduce(combine, acc_type):
+    @jit
+    def kernel(x, row_shape, row_strides, red_shape, red_strides, out, n_rows, n_inner,
+               n_chunks, chunk, lanes, identity):
+        partial = cuda.shared.array(THREADS_PER_BLOCK, dtype=acc_type)
+        tid = cuda.threadIdx.x
+        lane = tid % lanes
+        per_block = THREADS_PER_BLOCK // lanes
+        n_items = n_rows * n_chunks
+        # every thread of a block makes the same number of passes: barriers stay uniform
+        for first in range(cuda.blockIdx.x * per_block, n_items, cuda.gridDim.x * per_block):
+            item = first + tid // lanes
+            acc = identity
+            if item < n_items:
+                row = item // n_chunks
+                start = (item - row * n_chunks) * chunk
+                stop = builtins.min(start + chunk, n_inner)
+                base = offset_of(row, row_shape, row_strides)
+                for k in range(start + lane, stop, lanes):
+                    acc = combine(acc, acc_type(x[base + offset_of(k, red_shape, red_strides)]))
+            partial[tid] = acc
+            cuda.syncthreads()
+            width = lanes // 2
+            while width > 0:
+                if lane < width:
+                    partial[tid] = combine(partial[tid], partial[tid + width])
+                cuda.syncthreads()
+                width //= 2
+            if lane == 0 and item < n_items:
+                out[item] = partial[tid]
+            # the next pass reuses `partial`: nobody may write it before it was read
+            cuda.syncthreads()
+
+    return kernel
+
+
+def _make_row_argmax(value_type):
+    @jit
+    def kernel(x, row_shape, row_strides, red_stride, out, n_rows, n_inner, lanes, identity):
+        best_v = cuda.shared.array(THREADS_PER_BLOCK, dtype=value_type)
         best_i = cuda.shared.array(THREADS_PER_BLOCK, dtype=int64)
         tid = cuda.threadIdx.x
-        for row in range(cuda.blockIdx.x, n_rows, cuda.gridDim.x):
+        lane = tid % lanes
+        per_block = THREADS_PER_BLOCK // lanes
+        for first in range(cuda.blockIdx.x * per_block, n_rows, cuda.gridDim.x * per_block):
+            row = first + tid // lanes
             v = identity
             vi = n_inner  # "no element yet": loses every tie
-            base = row * n_inner
-            for k in range(tid, n_inner, THREADS_PER_BLOCK):
-                w = x[base + k]
-                if vi == n_inner or _better(w, k, v, vi):
-                    v = w
-                    vi = k
+            if row < n_rows:
+                base = offset_of(row, row_shape, row_strides)
+                for k in range(lane, n_inner, lanes):
+                    w = x[base + k * red_stride]
+                    if vi == n_inner or _better(w, k, v, vi):
+                        v = w
+                        vi = k
             best_v[tid] = v
             best_i[tid] = vi
             cuda.syncthreads()
-            width = THREADS_PER_BLOCK // 2
+            width = lanes // 2
             while width > 0:
-                if tid < width:
+                if lane < width:
                     j = best_i[tid + width]
                     if j < n_inner and (best_i[tid] == n_inner
                                         or _better(best_v[tid + width], j, best_v[tid],
@@ -109,117 +135,165 @@ def _make_row_argmax(acc_type):
                         best_i[tid] = j
                 cuda.syncthreads()
                 width //= 2
-            if tid == 0:
-                out[row] = best_i[0]
+            if lane == 0 and row < n_rows:
+                out[row] = best_i[tid]
             cuda.syncthreads()
 
     return kernel
 
 
-_ARGMAX_FLOAT = _make_row_argmax(float64)
-_ARGMAX_INT = _make_row_argmax(int64)
+_KERNELS = {}
+
+
+def row_reduce_kernel(op, acc_dtype):
+    """The row kernel of ``op`` ("sum" or "max") accumulating in ``acc_dtype``."""
+    key = (op, np.dtype(acc_dtype))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        combine = _add if op == "sum" else _max_combine
+        kernel = _KERNELS[key] = _make_row_reduce(combine, from_dtype(np.dtype(acc_dtype)))
+    return kernel
+
+
+def row_argmax_kernel(dtype):
+    key = ("argmax", np.dtype(dtype))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        kernel = _KERNELS[key] = _make_row_argmax(from_dtype(np.dtype(dtype)))
+    return kernel
 
 
 # ------------------------------------------------------------------------- launchers
 
 
-def _rows(x, axes):
-    """x with ``axes`` moved last, as a flat contiguous array, plus
-    (kept shape, n_rows, n_inner)."""
-    shape = tuple(x.shape)
+def _split(shape, strides, axes):
+    """(row shape, row strides, reduced shape, reduced strides), each at least 1-d."""
     keep = [d for d in range(len(shape)) if d not in axes]
-    order = keep + sorted(axes)
-    kept_shape = tuple(shape[d] for d in keep)
-    n_rows = int(np.prod(kept_shape, dtype=np.int64))
-    n_inner = int(np.prod([shape[d] for d in axes], dtype=np.int64))
-    if order != sorted(order):
-        strides = contiguous_strides(shape)
-        x = gather(x, 0, tuple(strides[d] for d in order), tuple(shape[d] for d in order))
-    return flat(x), kept_shape, n_rows, n_inner
+    row_shape = tuple(shape[d] for d in keep) or (1,)
+    row_strides = tuple(strides[d] for d in keep) or (0,)
+    red_shape = tuple(shape[d] for d in axes) or (1,)
+    red_strides = tuple(strides[d] for d in axes) or (0,)
+    return row_shape, row_strides, red_shape, red_strides
 
 
-def _finish(out, shape, axes, kept_shape, keepdims):
+def _lanes(n_inner):
+    return THREADS_PER_BLOCK if n_inner >= _BLOCK_ROW else ROW_GROUP
+
+
+def _grid(n_items, lanes):
+    return builtins.max(1, builtins.min(MAX_BLOCKS, -(-n_items // (THREADS_PER_BLOCK // lanes))))
+
+
+def _reduce_rows(op, x, axes, out_dtype, acc_dtype, identity):
+    """Flat (n_rows,) array of ``op`` over ``axes`` of a device array of any strides."""
+    shape = tuple(x.shape)
+    buf, strides = storage(x)
+    row_shape, row_strides, red_shape, red_strides = _split(shape, strides, axes)
+    n_rows = int(np.prod(row_shape, dtype=np.int64))
+    n_inner = int(np.prod(red_shape, dtype=np.int64))
+    out = empty((n_rows,), out_dtype)
+    if n_rows == 0:
+        return out
+    identity = as_kernel_scalar(identity, acc_dtype)
+    kernel = row_reduce_kernel(op, acc_dtype)
+    n_chunks = 1
+    if n_inner >= 2 * _MIN_CHUNK and n_rows < REDUCE_BLOCKS:
+        n_chunks = builtins.min(REDUCE_BLOCKS // n_rows, n_inner // _MIN_CHUNK)
+    if n_chunks > 1:
+        chunk = -(-n_inner // n_chunks)
+        n_chunks = -(-n_inner // chunk)
+        partial = empty((n_rows * n_chunks,), acc_dtype)
+        launch(kernel, _grid(n_rows * n_chunks, THREADS_PER_BLOCK), THREADS_PER_BLOCK,
+               buf, row_shape, row_strides, red_shape, red_strides, partial, n_rows, n_inner,
+               n_chunks, chunk, THREADS_PER_BLOCK, identity)
+        # second pass: the (n_rows, n_chunks) partial results, contiguous
+        buf, n_inner = partial, n_chunks
+        row_shape, row_strides = (n_rows,), (n_chunks,)
+        red_shape, red_strides = (n_chunks,), (1,)
+    lanes = _lanes(n_inner)
+    target = out if np.dtype(out_dtype) == np.dtype(acc_dtype) else empty((n_rows,), acc_dtype)
+    launch(kernel, _grid(n_rows, lanes), THREADS_PER_BLOCK, buf, row_shape, row_strides,
+           red_shape, red_strides, target, n_rows, n_inner, 1, builtins.max(n_inner, 1), lanes,
+           identity)
+    if target is not out:
+        copy_into(out, target)
+    return out
+
+
+def _finish(out, shape, axes, keepdims):
     if keepdims:
         final = tuple(1 if d in axes else n for d, n in enumerate(shape))
     else:
-        final = kept_shape
+        final = tuple(n for d, n in enumerate(shape) if d not in axes)
     return out.reshape(final)
 
 
 def _normalise_axes(x, axis):
     if axis is None:
         return tuple(range(x.ndim))
-    return tuple(sorted(axis))
+    return tuple(sorted(int(a) for a in axis))
 
 
-def _sum(x, axis, keepdims):
-    """NumPy's sum(x, axis, keepdims): ints and bools sum to int64 (uint to uint64)."""
-    axes = _normalise_axes(x, axis)
-    out_dtype = np.sum(np.zeros(1, dtype=x.dtype)).dtype
-    flat_x, kept_shape, n_rows, n_inner = _rows(x, axes)
-    out = cuda.device_array(n_rows, dtype=out_dtype)
-    if out.size:
-        is_float = np.dtype(x.dtype).kind in "fc"
-        kernel = _SUM_FLOAT if is_float else _SUM_INT
-        identity = 0.0 if is_float else 0
-        kernel[blocks_for(n_rows, 1), THREADS_PER_BLOCK](flat_x, out, n_rows, n_inner, identity)
-    return _finish(out, tuple(x.shape), axes, kept_shape, keepdims)
+def sum_dtypes(dtype):
+    """(output dtype, accumulator dtype) of NumPy's sum: ints and bools sum to
+    int64 (unsigned to uint64), floats in their own dtype."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return dtype, (np.dtype(np.float32) if dtype == np.float16 else dtype)
+    out = np.sum(np.zeros(1, dtype=dtype)).dtype
+    return out, out
 
 
-def _max(x, axis, keepdims):
-    axes = _normalise_axes(x, axis)
-    if x.size == 0 or any(x.shape[d] == 0 for d in axes):
-        raise ValueError("max: zero-size array to reduction operation maximum which has no "
-                         "identity")
-    flat_x, kept_shape, n_rows, n_inner = _rows(x, axes)
-    out = cuda.device_array(n_rows, dtype=x.dtype)
-    is_float = np.dtype(x.dtype).kind == "f"
-    kernel = _MAX_FLOAT if is_float else _MAX_INT
-    identity = -np.inf if is_float else np.iinfo(np.int64).min
-    kernel[blocks_for(n_rows, 1), THREADS_PER_BLOCK](flat_x, out, n_rows, n_inner, identity)
-    return _finish(out, tuple(x.shape), axes, kept_shape, keepdims)
-
-
-def _argmax(x, axis):
-    """Index (int64) of the maximum along the single ``axis``."""
-    if x.shape[axis] == 0:
-        raise ValueError("argmax: attempt to get argmax of an empty sequence")
-    flat_x, kept_shape, n_rows, n_inner = _rows(x, (axis,))
-    out = cuda.device_array(n_rows, dtype=np.int64)
-    is_float = np.dtype(x.dtype).kind == "f"
-    kernel = _ARGMAX_FLOAT if is_float else _ARGMAX_INT
-    identity = -np.inf if is_float else np.iinfo(np.int64).min
-    if n_rows:
-        kernel[blocks_for(n_rows, 1), THREADS_PER_BLOCK](flat_x, out, n_rows, n_inner, identity)
-    return out.reshape(kept_shape)
+def _min_value(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
 
 
 def sum(x, axis, keepdims):  # noqa: A001 - the primitive's name
-    return _sum(as_array("sum", x), axis, keepdims)
+    """NumPy's sum(x, axis, keepdims)."""
+    x = device_operand("sum", x)
+    axes = _normalise_axes(x, axis)
+    out_dtype, acc_dtype = sum_dtypes(x.dtype)
+    out = _reduce_rows("sum", x, axes, out_dtype, acc_dtype, 0)
+    return _finish(out, tuple(x.shape), axes, keepdims)
 
 
 def max(x, axis, keepdims):  # noqa: A001
-    return _max(as_array("max", x), axis, keepdims)
+    x = device_operand("max", x)
+    axes = _normalise_axes(x, axis)
+    if x.size == 0 or builtins.any(x.shape[d] == 0 for d in axes):
+        raise ValueError("max: zero-size array to reduction operation maximum which has no "
+                         "identity")
+    dtype = np.dtype(x.dtype)
+    out = _reduce_rows("max", x, axes, dtype, dtype, _min_value(dtype))
+    return _finish(out, tuple(x.shape), axes, keepdims)
 
 
 def argmax(x, axis):
-    x = as_array("argmax", x)
+    """Index (int64) of the maximum along the single ``axis``."""
+    x = device_operand("argmax", x)
     if not isinstance(axis, (int, np.integer)) or not 0 <= axis < builtins.max(x.ndim, 1):
         raise ValueError(f"argmax: axis must be one int in [0, {x.ndim}), got {axis!r}")
     if x.ndim == 0:
         x = x.reshape(1)
-    return _argmax(x, int(axis))
+    axis = int(axis)
+    shape = tuple(x.shape)
+    if shape[axis] == 0:
+        raise ValueError("argmax: attempt to get argmax of an empty sequence")
+    buf, strides = storage(x)
+    row_shape, row_strides, _, _ = _split(shape, strides, (axis,))
+    n_rows = int(np.prod(row_shape, dtype=np.int64))
+    n_inner = shape[axis]
+    out = empty((n_rows,), np.int64)
+    if n_rows:
+        dtype = np.dtype(x.dtype)
+        lanes = _lanes(n_inner)
+        launch(row_argmax_kernel(dtype), _grid(n_rows, lanes), THREADS_PER_BLOCK, buf,
+               row_shape, row_strides, strides[axis], out, n_rows, n_inner, lanes,
+               as_kernel_scalar(_min_value(dtype), dtype))
+    return out.reshape(tuple(n for d, n in enumerate(shape) if d != axis))
 
-
-def int_range(a):
-    """(min, max) of a non-empty integer device array as Python ints: the one
-    read-back the launchers need to range-check labels and indices."""
-    if a.dtype == np.uint64:
-        # values >= 2**63 have no int64 form: take the exact values on the host
-        host = a.copy_to_host()
-        return int(host.min()), int(host.max())
-    a64 = a if a.dtype == np.int64 else cast(a, np.int64)
-    hi = int(_max(a64, None, False).copy_to_host())
-    # min(a) = -max(-a); the negation is an int64 multiply, so it stays exact
-    lo = -int(_max(binary("arith", MUL, a64, -1), None, False).copy_to_host())
-    return lo, hi

@@ -1,61 +1,101 @@
 """Fused softmax + cross-entropy on the device, with the semantics of
 ``kernels/cpu/softmax_ce.py``, its mirror file.
 
-Forward: one thread per row (grid-stride over rows).  A row is done in float64
-relative to its maximum, so logits of any finite size (e.g. +-1e4) give finite
-losses and probabilities: loss = log(sum exp(row - max)) - (row[label] - max).
-The row is read three times (max, sum of exps, probabilities) rather than
-kept in scratch, since K is small for classification heads.  Backward is
-elementwise over (N, K): dlogits = (probs - onehot(labels)) * grad_losses[:, None].
-Labels are range-checked on the host before any kernel runs (one small
-read-back of their min and max).
+Forward: a group of lanes per row (``ROW_GROUP``, a warp, for classification
+heads; a whole block for rows longer than a few warps), several rows per
+block.  The lanes stride over the row and combine with a tree in shared
+memory: first the row maximum, then the sum of exp(row - max), in float64
+relative to the maximum, so logits of any finite size (e.g. +-1e4) give
+finite losses and probabilities: loss = log(sum exp(row - max)) - (row[label] -
+max).  Backward is elementwise over (N, K): dlogits = (probs - onehot(labels))
+* grad_losses[:, None].
+
+Labels are validated where they live: the ops/api layer checks host labels
+before upload (``F.cross_entropy``), and no launcher here reads device data
+back.  A kernel never reads outside a row: a label outside [0, K) makes that
+row's loss (and its gradient) NaN instead.
 """
 
 import math
 
-from numba import cuda, float64
+from numba import cuda, float64, int64
 
-from .config import THREADS_PER_BLOCK, blocks_for
-from ..checks import (
-    check_float,
-    check_grad_losses,
-    check_has_classes,
-    check_label_range,
-    check_labels,
-)
-from .layout import check_array, flat
-from .reduce import int_range
+from ..checks import check_float, check_grad_losses, check_has_classes, check_labels
+from .config import MAX_BLOCKS, ROW_GROUP, THREADS_PER_BLOCK, blocks_for, jit, launch
+from .layout import as_array, check_array, empty, flat
 
 __all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
 
+T = THREADS_PER_BLOCK
 
-@cuda.jit
-def _forward_kernel(logits, labels, losses, probs, n_rows, n_classes):
-    start = cuda.grid(1)
-    step = cuda.gridsize(1)
-    for r in range(start, n_rows, step):
+
+@cuda.jit(device=True)
+def _group_combine(part, value, tid, lane, lanes, is_max):
+    """Max or sum of ``value`` over the lanes of one row group (every lane gets it)."""
+    part[tid] = value
+    cuda.syncthreads()
+    width = lanes // 2
+    while width > 0:
+        if lane < width:
+            if is_max:
+                other = part[tid + width]
+                if other > part[tid] or other != other:
+                    part[tid] = other
+            else:
+                part[tid] += part[tid + width]
+        cuda.syncthreads()
+        width //= 2
+    total = part[tid - lane]
+    cuda.syncthreads()
+    return total
+
+
+@jit
+def _forward_kernel(logits, labels, losses, probs, n_rows, n_classes, lanes):
+    part = cuda.shared.array(T, dtype=float64)
+    tid = cuda.threadIdx.x
+    lane = tid % lanes
+    per_block = T // lanes
+    for first in range(cuda.blockIdx.x * per_block, n_rows, cuda.gridDim.x * per_block):
+        r = first + tid // lanes
+        active = r < n_rows
         base = r * n_classes
-        row_max = float64(logits[base])
-        for k in range(1, n_classes):
-            row_max = max(row_max, float64(logits[base + k]))
+        row_max = -math.inf
+        if active:
+            for k in range(lane, n_classes, lanes):
+                v = float64(logits[base + k])
+                if v > row_max or v != v:
+                    row_max = v
+        row_max = _group_combine(part, row_max, tid, lane, lanes, True)
         total = 0.0
-        for k in range(n_classes):
-            total += math.exp(float64(logits[base + k]) - row_max)
-        losses[r] = math.log(total) - (float64(logits[base + labels[r]]) - row_max)
-        for k in range(n_classes):
-            probs[base + k] = math.exp(float64(logits[base + k]) - row_max) / total
+        if active:
+            for k in range(lane, n_classes, lanes):
+                total += math.exp(float64(logits[base + k]) - row_max)
+        total = _group_combine(part, total, tid, lane, lanes, False)
+        if active:
+            for k in range(lane, n_classes, lanes):
+                probs[base + k] = math.exp(float64(logits[base + k]) - row_max) / total
+            if lane == 0:
+                label = int64(labels[r])  # uint64 labels >= 2**63 become negative
+                if 0 <= label < n_classes:
+                    losses[r] = math.log(total) - (float64(logits[base + label]) - row_max)
+                else:
+                    losses[r] = math.nan
 
 
-@cuda.jit
+@jit
 def _backward_kernel(probs, labels, grad_losses, dlogits, n_classes):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for t in range(start, probs.size, step):
         r = t // n_classes
         k = t - r * n_classes
+        label = int64(labels[r])
         p = float64(probs[t])
-        if k == labels[r]:
+        if k == label:
             p -= 1.0
+        if not (0 <= label < n_classes):
+            p = math.nan
         dlogits[t] = p * float64(grad_losses[r])
 
 
@@ -64,39 +104,48 @@ def _check_probs(fn, name, a):
     check_array(fn, name, a)
     check_float(fn, name, a, (2,), "(N, K)")
     check_has_classes(fn, name, a)
-    return a
+    return as_array(fn, a)
 
 
-def _check_labels(fn, labels, n_rows, n_classes):
-    """Integer labels (N,), every value in [0, K)."""
+def _check_labels(fn, labels, n_rows):
+    """Integer labels (N,) (their values are the caller's to check, see above)."""
     check_array(fn, "labels", labels)
     check_labels(fn, labels, n_rows)
-    check_label_range(fn, *int_range(labels), n_classes)
-    return labels
+    return as_array(fn, labels)
+
+
+def lanes_for(n_classes):
+    """Lanes per row: a row group for short rows, a whole block for long ones."""
+    return T if n_classes >= 4 * ROW_GROUP else ROW_GROUP
 
 
 def softmax_cross_entropy_forward(logits, labels):
-    """logits (N, K), labels (N,) in [0, K) -> (losses (N,), probs (N, K))."""
+    """logits (N, K), labels (N,) -> (losses (N,), probs (N, K)); a label outside
+    [0, K) gives a NaN loss."""
     fn = "softmax_cross_entropy_forward"
-    _check_probs(fn, "logits", logits)
+    logits = _check_probs(fn, "logits", logits)
     n_rows, n_classes = int(logits.shape[0]), int(logits.shape[1])
-    _check_labels(fn, labels, n_rows, n_classes)
-    losses = cuda.device_array(n_rows, dtype=logits.dtype)
-    probs = cuda.device_array(logits.shape, dtype=logits.dtype)
-    _forward_kernel[blocks_for(n_rows), THREADS_PER_BLOCK](
-        flat(logits), labels, losses, flat(probs), n_rows, n_classes)
+    labels = _check_labels(fn, labels, n_rows)
+    losses = empty((n_rows,), logits.dtype)
+    probs = empty(logits.shape, logits.dtype)
+    lanes = lanes_for(n_classes)
+    grid = max(1, min(MAX_BLOCKS, -(-n_rows // (T // lanes))))
+    launch(_forward_kernel, grid, T, flat(logits), labels, losses, flat(probs), n_rows,
+           n_classes, lanes)
     return losses, probs
 
 
 def softmax_cross_entropy_backward(probs, labels, grad_losses):
     """dlogits = (probs - onehot(labels)) * grad_losses[:, None]."""
     fn = "softmax_cross_entropy_backward"
-    _check_probs(fn, "probs", probs)
+    probs = _check_probs(fn, "probs", probs)
     n_rows, n_classes = int(probs.shape[0]), int(probs.shape[1])
-    _check_labels(fn, labels, n_rows, n_classes)
+    labels = _check_labels(fn, labels, n_rows)
     check_array(fn, "grad_losses", grad_losses)
     check_grad_losses(fn, grad_losses, probs)
-    dlogits = cuda.device_array(probs.shape, dtype=probs.dtype)
-    _backward_kernel[blocks_for(probs.size), THREADS_PER_BLOCK](
-        flat(probs), labels, grad_losses, flat(dlogits), n_classes)
+    grad_losses = as_array(fn, grad_losses)
+    dlogits = empty(probs.shape, probs.dtype)
+    launch(_backward_kernel, blocks_for(probs.size), T, flat(probs), labels, grad_losses,
+           flat(dlogits), n_classes)
     return dlogits
+

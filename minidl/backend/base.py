@@ -18,8 +18,15 @@ Conventions shared by all primitives:
 - Functions ending in ``_`` modify their first argument in place.
 - Arguments have been validated by the caller: shapes agree, dtypes match.
   The nn primitives (batch norm, im2col, pooling, cross-entropy) validate
-  again before any compiled kernel runs, because a bad index in a kernel is
-  a crash rather than an exception.
+  shapes and dtypes again before any compiled kernel runs, because a bad index
+  in a kernel is a crash rather than an exception.  Values inside device
+  arrays (labels, argmax, running_var) are checked where they are on the host;
+  a device kernel never reads or writes out of range for a bad value.
+- Shape primitives (reshape of contiguous data, transpose, broadcast_to,
+  getitem with a basic index) return views that share memory with their input
+  on every backend, so an in-place primitive (``copy_``, ``lerp_``, the
+  optimizer steps) on a view changes the base.  Every primitive accepts views
+  (strided arrays) as inputs; results of the others are new arrays.
 """
 
 from abc import ABC, abstractmethod

@@ -4,9 +4,11 @@
 This file and ``cpu.py`` are mirrors: every method delegates to the kernels
 family function of the same name, in the order of ``base.py``, so a diff of
 the two files shows only the device name and the imports.  What is specific
-to the device (scalar and 0-d operands, contiguous copies of layout changes,
-the validating launchers) lives in ``minidl.kernels.cuda``; see its
-``layout`` for the array rules.  Importing this module compiles nothing.
+to the device (scalar and 0-d operands, strided views over shared device
+memory, the validating launchers, the caching allocator) lives in
+``minidl.kernels.cuda``; see its ``layout`` for the array rules.  Creating the
+backend checks that a kernel compiles and runs (``config.require_gpu``) and
+names the fix when it cannot.  Importing this module compiles nothing.
 """
 
 from ..kernels.cuda import (
