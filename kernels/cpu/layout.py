@@ -80,7 +80,11 @@ def broadcast_to(x, shape):
 
 
 def getitem(x, index):
-    return np.asarray(x[index])
+    """``x[index]`` as a view, also when every axis gets an integer (NumPy would
+    return a scalar copy; the trailing ``...`` keeps a 0-d view)."""
+    if Ellipsis not in index:
+        index = index + (Ellipsis,)
+    return x[index]
 
 
 def getitem_backward(dy, shape, index):

@@ -313,6 +313,24 @@ def _int_pow(x, y):
 
 
 @device
+def _log(v):
+    # a GPU's log gives -inf at 0 and nan below; spelled out so that the
+    # simulator (Python's math.log raises there) computes the same
+    if v > 0:
+        return math.log(v)
+    if v == 0:
+        return type(v)(-math.inf)
+    return type(v)(math.nan)
+
+
+@device
+def _sqrt(v):
+    if v >= 0:
+        return math.sqrt(v)
+    return type(v)(math.nan)
+
+
+@device
 def _sign(v):
     if v > 0:
         return type(v)(1)
@@ -384,8 +402,8 @@ def compare(op, a, b):
 
 neg = unary(operator.neg, kinds="iuf", name="neg")
 exp = unary(math.exp, result="float", name="exp")
-log = unary(math.log, result="float", name="log")
-sqrt = unary(math.sqrt, result="float", name="sqrt")
+log = unary(_log, result="float", name="log")
+sqrt = unary(_sqrt, result="float", name="sqrt")
 abs = unary(builtins.abs, name="abs")  # noqa: A001
 sign = unary(_sign, kinds="iuf", name="sign")
 

@@ -12,17 +12,17 @@ import numpy as np
 from numba import cuda
 
 from ..checks import check_positions
-from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import as_array, broadcast_strides, cast, flat, gather
+from .config import THREADS_PER_BLOCK, blocks_for, jit, launch
+from .layout import as_array, broadcast_to, cast, empty, flat, from_numpy
 
 __all__ = ["take", "put"]
 
-_ATOMIC_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
-                                             np.uint32, np.uint64))
+ATOMIC_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
+                                            np.uint32, np.uint64))
 
 
-@cuda.jit
-def _take_kernel(x, positions, out):
+@jit
+def take_kernel(x, positions, out):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, out.size, step):
@@ -31,8 +31,8 @@ def _take_kernel(x, positions, out):
             out[i] = x[p]
 
 
-@cuda.jit
-def _put_kernel(out, positions, values):
+@jit
+def put_kernel(out, positions, values):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, positions.size, step):
@@ -41,8 +41,8 @@ def _put_kernel(out, positions, values):
             out[p] = values[i]
 
 
-@cuda.jit
-def _put_add_kernel(out, positions, values):
+@jit
+def put_add_kernel(out, positions, values):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, positions.size, step):
@@ -56,10 +56,10 @@ def take(x, positions):
     x = as_array("take", x)
     positions = as_array("take", positions)
     check_positions("take", x, positions)
-    out = cuda.device_array(tuple(positions.shape), dtype=x.dtype)
+    out = empty(tuple(positions.shape), x.dtype)
     if out.size:
-        _take_kernel[blocks_for(out.size), THREADS_PER_BLOCK](flat(x), flat(positions),
-                                                              flat(out))
+        launch(take_kernel, blocks_for(out.size), THREADS_PER_BLOCK, flat(x), flat(positions),
+               flat(out))
     return out
 
 
@@ -71,17 +71,16 @@ def put(x, positions, values, accumulate):
     check_positions("put", x, positions)
     shape = tuple(positions.shape)
     if not cuda.devicearray.is_cuda_ndarray(values):
-        values = cuda.to_device(np.full(shape, values, dtype=x.dtype))
-    values = as_array("put", values)
+        values = from_numpy(np.full(shape, values, dtype=x.dtype))
     if values.dtype != x.dtype:
         values = cast(values, x.dtype)
-    values = gather(values, 0, broadcast_strides(tuple(values.shape), shape), shape)
-    work_dtype = x.dtype if (not accumulate or x.dtype in _ATOMIC_DTYPES) else np.int64
-    out = cast(x, work_dtype)
-    if work_dtype != x.dtype:
-        values = cast(values, work_dtype)
+    values = as_array("put", broadcast_to(values, shape))
+    work = x.dtype if (not accumulate or x.dtype in ATOMIC_DTYPES) else np.dtype(np.int64)
+    out = cast(x, work)
+    if work != x.dtype:
+        values = cast(values, work)
     if positions.size:
-        kernel = _put_add_kernel if accumulate else _put_kernel
-        kernel[blocks_for(positions.size), THREADS_PER_BLOCK](flat(out), flat(positions),
-                                                              flat(values))
-    return out if work_dtype == x.dtype else cast(out, x.dtype)
+        kernel = put_add_kernel if accumulate else put_kernel
+        launch(kernel, blocks_for(positions.size), THREADS_PER_BLOCK, flat(out),
+               flat(positions), flat(values))
+    return out if work == x.dtype else cast(out, x.dtype)

@@ -5,24 +5,24 @@
 The host moves the axis last (a transposing copy when it is not), so the work
 is a set of independent rows; one thread walks one row in order, which keeps
 the summation order of the CPU. These ops are not on a training step's hot
-path; a row longer than a few thousand would want a parallel scan."""
+path; rows longer than a few thousand would want a parallel scan."""
 
 import numpy as np
 from numba import cuda, float64
 
-from .config import THREADS_PER_BLOCK, blocks_for
-from .layout import as_array, flat, reshape, transpose
+from .config import THREADS_PER_BLOCK, blocks_for, jit, launch
+from .layout import as_array, empty, flat, transpose
 
 __all__ = ["prod", "cumsum", "cumprod", "cumprod_backward"]
 
 
-@cuda.jit
-def _row_scan_kernel(x, out, n_rows, n, multiply):
+@jit
+def scan_kernel(x, out, n_rows, n, identity, multiply):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for row in range(start, n_rows, step):
         base = row * n
-        acc = x[base] * 0 + (1 if multiply else 0)
+        acc = identity
         for k in range(n):
             if multiply:
                 acc = acc * x[base + k]
@@ -31,28 +31,29 @@ def _row_scan_kernel(x, out, n_rows, n, multiply):
             out[base + k] = acc
 
 
-@cuda.jit
-def _row_prod_kernel(x, out, n_rows, n):
+@jit
+def prod_kernel(x, out, n_rows, n, identity):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for row in range(start, n_rows, step):
         base = row * n
-        acc = out[row] * 0 + 1
+        acc = identity
         for k in range(n):
             acc = acc * x[base + k]
         out[row] = acc
 
 
-@cuda.jit
-def _cumprod_backward_kernel(x, g, out, n_rows, n):
+@jit
+def cumprod_backward_kernel(x, g, out, n_rows, n):
+    # s_k = g_k + x_{k+1} s_{k+1} from the end, then times prod(x[:k]); in float64
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for row in range(start, n_rows, step):
         base = row * n
         s = float64(0.0)
         for k in range(n - 1, -1, -1):
-            nxt = float64(x[base + k + 1]) if k + 1 < n else float64(0.0)
-            s = float64(g[base + k]) + nxt * s
+            after = float64(x[base + k + 1]) if k + 1 < n else float64(0.0)
+            s = float64(g[base + k]) + after * s
             out[base + k] = s
         left = float64(1.0)
         for k in range(n):
@@ -60,46 +61,40 @@ def _cumprod_backward_kernel(x, g, out, n_rows, n):
             left = left * float64(x[base + k])
 
 
-def _rows(x, axis):
-    """(rows (n_rows, n) contiguous, order to undo, n)."""
-    ndim = len(x.shape)
-    order = tuple(a for a in range(ndim) if a != axis) + (axis,)
-    moved = transpose(x, order) if axis != ndim - 1 else as_array("scan", x)
-    return moved, order, x.shape[axis]
+def _rows(fn, x, axis):
+    """(x with ``axis`` moved last, contiguous; the permutation used)."""
+    x = as_array(fn, x)
+    order = tuple(a for a in range(x.ndim) if a != axis) + (axis,)
+    return as_array(fn, transpose(x, order)), order
 
 
-def _restore(rows_out, order):
+def _restore(rows, order):
     inverse = [0] * len(order)
     for i, a in enumerate(order):
         inverse[a] = i
-    return transpose(rows_out, tuple(inverse))
+    return as_array("scan", transpose(rows, tuple(inverse)))
 
 
-def _launch(kernel, n_rows, *args):
-    if n_rows:
-        kernel[blocks_for(n_rows), THREADS_PER_BLOCK](*args)
-
-
-def _scan(x, axis, multiply):
-    x = as_array("cumsum", x)
-    if len(x.shape) == 0:
-        return cuda.to_device(x.copy_to_host())
-    rows, order, n = _rows(x, axis)
-    out = cuda.device_array(rows.shape, dtype=x.dtype)
-    if n:
-        _launch(_row_scan_kernel, rows.size // n, flat(rows), flat(out), rows.size // n, n,
-                multiply)
+def _scan(fn, x, axis, multiply):
+    rows, order = _rows(fn, x, axis)
+    n = rows.shape[-1]
+    out = empty(tuple(rows.shape), rows.dtype)
+    if rows.size:
+        n_rows = rows.size // n
+        identity = np.dtype(rows.dtype).type(1 if multiply else 0)
+        launch(scan_kernel, blocks_for(n_rows), THREADS_PER_BLOCK, flat(rows), flat(out),
+               n_rows, n, identity, multiply)
     return _restore(out, order)
 
 
 def cumsum(x, axis):
     """Running sums along ``axis`` (an int)."""
-    return _scan(x, axis, False)
+    return _scan("cumsum", x, axis, False)
 
 
 def cumprod(x, axis):
     """Running products along ``axis`` (an int)."""
-    return _scan(x, axis, True)
+    return _scan("cumprod", x, axis, True)
 
 
 def prod(x, axis, keepdims):
@@ -113,26 +108,26 @@ def prod(x, axis, keepdims):
         n_rows *= shape[a]
     for a in axes:
         n *= shape[a]
-    result_shape = (tuple(1 if a in axes else s for a, s in enumerate(shape)) if keepdims
-                    else tuple(shape[a] for a in kept))
-    out = cuda.device_array(n_rows, dtype=x.dtype)
+    result = (tuple(1 if a in axes else s for a, s in enumerate(shape)) if keepdims
+              else tuple(shape[a] for a in kept))
+    out = empty((n_rows,), x.dtype)
     if n_rows:
-        order = kept + axes
-        moved = transpose(x, order) if order != tuple(range(len(shape))) else x
+        rows = as_array("prod", transpose(x, kept + axes))
         # an empty product is 1: the kernel never reads x then, any array will do
-        source = flat(moved) if moved.size else out
-        _launch(_row_prod_kernel, n_rows, source, out, n_rows, n)
-    return out.reshape(result_shape)
+        source = flat(rows) if rows.size else out
+        launch(prod_kernel, blocks_for(n_rows), THREADS_PER_BLOCK, source, out, n_rows, n,
+               np.dtype(x.dtype).type(1))
+    return out.reshape(result)
 
 
 def cumprod_backward(x, grad, axis):
     """The gradient of cumprod, exact where x holds zeros (see the CPU mirror)."""
-    x = as_array("cumprod_backward", x)
-    grad = as_array("cumprod_backward", grad)
-    rows_x, order, n = _rows(x, axis)
-    rows_g, _, _ = _rows(grad, axis)
-    out = cuda.device_array(rows_g.shape, dtype=np.dtype(grad.dtype))
-    if n:
-        _launch(_cumprod_backward_kernel, rows_g.size // n, flat(rows_x), flat(rows_g),
-                flat(out), rows_g.size // n, n)
+    rows_x, order = _rows("cumprod_backward", x, axis)
+    rows_g, _ = _rows("cumprod_backward", grad, axis)
+    n = rows_g.shape[-1]
+    out = empty(tuple(rows_g.shape), rows_g.dtype)
+    if rows_g.size:
+        n_rows = rows_g.size // n
+        launch(cumprod_backward_kernel, blocks_for(n_rows), THREADS_PER_BLOCK, flat(rows_x),
+               flat(rows_g), flat(out), n_rows, n)
     return _restore(out, order)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import cuda, from_dtype, types
 
-from . import batchnorm, config, elementwise, im2col, layout, matmul, optim, pooling, reduce
-from . import softmax_ce
+from . import batchnorm, config, elementwise, im2col, indexing, layout, matmul, optim, pooling
+from . import reduce, scan, softmax_ce, sort
 
 I64 = types.int64
 F64 = types.float64
@@ -192,9 +192,30 @@ def _nn():
     yield Target("probe", config._probe_kernel, (arr(np.float64),), False)
 
 
+def _indexing_scan_sort():
+    i64 = arr(np.int64)
+    for dtype in elementwise.CHECKED_DTYPES:
+        a = arr(dtype)
+        free = _free(dtype)
+        yield Target(f"take[{dtype}]", indexing.take_kernel, (a, i64, a), free)
+        yield Target(f"put[{dtype}]", indexing.put_kernel, (a, i64, a), free)
+        if dtype in indexing.ATOMIC_DTYPES:
+            yield Target(f"put_add[{dtype}]", indexing.put_add_kernel, (a, i64, a), free)
+        if dtype != np.bool_:
+            yield Target(f"scan[{dtype}]", scan.scan_kernel,
+                         (a, a, I64, I64, scalar(dtype), BOOL), free)
+            yield Target(f"prod[{dtype}]", scan.prod_kernel, (a, a, I64, I64, scalar(dtype)),
+                         free)
+        yield Target(f"argsort[{dtype}]", sort.argsort_kernel, (a, i64, I64, I64, BOOL), free)
+    for dtype in FLOATS:
+        a = arr(dtype)
+        yield Target(f"cumprod_backward[{dtype}]", scan.cumprod_backward_kernel,
+                     (a, a, a, I64, I64), False)
+
+
 def targets():
     """Every (kernel, signature) the launchers use."""
-    for group in (_elementwise, _layout, _reduce, _matmul, _nn):
+    for group in (_elementwise, _layout, _reduce, _matmul, _nn, _indexing_scan_sort):
         yield from group()
 
 

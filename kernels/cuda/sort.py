@@ -11,8 +11,8 @@ for the rows of class scores and top-k this serves, not for sorting millions."""
 import numpy as np
 from numba import cuda
 
-from .config import THREADS_PER_BLOCK
-from .layout import as_array, flat, transpose
+from .config import THREADS_PER_BLOCK, jit, launch
+from .layout import as_array, empty, flat, from_numpy, transpose
 
 __all__ = ["argsort"]
 
@@ -33,8 +33,8 @@ def _before(a, b, descending):
     return (not a_nan) and a < b
 
 
-@cuda.jit
-def _argsort_kernel(x, order, n_rows, n, descending):
+@jit
+def argsort_kernel(x, order, n_rows, n, descending):
     tid = cuda.threadIdx.x
     for row in range(cuda.blockIdx.x, n_rows, cuda.gridDim.x):
         base = row * n
@@ -57,20 +57,17 @@ def argsort(x, axis, descending):
     x = as_array("argsort", x)
     shape = tuple(x.shape)
     if not shape:
-        return cuda.to_device(np.zeros((), np.int64))
+        return from_numpy(np.zeros((), np.int64))
     ndim = len(shape)
     order_axes = tuple(a for a in range(ndim) if a != axis) + (axis,)
-    rows = transpose(x, order_axes) if axis != ndim - 1 else x
+    rows = as_array("argsort", transpose(x, order_axes))
     n = shape[axis]
-    out = cuda.device_array(tuple(rows.shape), dtype=np.int64)
+    out = empty(tuple(rows.shape), np.int64)
     n_rows = rows.size // n if n else 0
     if n_rows:
-        blocks = min(n_rows, _MAX_BLOCKS)
-        _argsort_kernel[blocks, THREADS_PER_BLOCK](flat(rows), flat(out), n_rows, n,
-                                                   bool(descending))
-    if axis == ndim - 1:
-        return out
+        launch(argsort_kernel, min(n_rows, _MAX_BLOCKS), THREADS_PER_BLOCK, flat(rows),
+               flat(out), n_rows, n, bool(descending))
     inverse = [0] * ndim
     for i, a in enumerate(order_axes):
         inverse[a] = i
-    return transpose(out, tuple(inverse))
+    return as_array("argsort", transpose(out, tuple(inverse)))
