@@ -77,7 +77,7 @@ def _restore(rows, order):
 
 def _scan(fn, x, axis, multiply):
     rows, order = _rows(fn, x, axis)
-    n = rows.shape[-1]
+    n = tuple(rows.shape)[-1]
     out = empty(tuple(rows.shape), rows.dtype)
     if rows.size:
         n_rows = rows.size // n
@@ -124,7 +124,7 @@ def cumprod_backward(x, grad, axis):
     """The gradient of cumprod, exact where x holds zeros (see the CPU mirror)."""
     rows_x, order = _rows("cumprod_backward", x, axis)
     rows_g, _ = _rows("cumprod_backward", grad, axis)
-    n = rows_g.shape[-1]
+    n = tuple(rows_g.shape)[-1]
     out = empty(tuple(rows_g.shape), rows_g.dtype)
     if rows_g.size:
         n_rows = rows_g.size // n

@@ -8,6 +8,8 @@ from ..backend import get_backend
 from ..ops import elementwise as ew
 from ..ops import shape as shape_ops
 from ._common import cast
+from .creation import arange
+from .indexing import index_select
 from .joining import cat
 from .shape import expand, flatten, narrow, reshape
 
@@ -42,14 +44,14 @@ def tile(input, dims):
 
 
 def flip(input, dims):
-    """The values in reverse order along each dimension in ``dims``."""
+    """The values in reverse order along each dimension in ``dims`` (a copy)."""
     _checks.tensor("flip", input)
     dims = _checks.dims("flip", dims, input.ndim) or ()
-    index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(input.ndim))
-    if not dims:
-        return shape_ops.Clone.apply(input)
-    # a reversed slice is a view on the CPU; flip returns a copy, as in PyTorch
-    return shape_ops.Clone.apply(shape_ops.GetItem.apply(input, index))
+    out = input
+    for d in dims:
+        n = input.shape[d]
+        out = index_select(out, d, arange(n - 1, -1, -1, device=input.device))
+    return out if dims else shape_ops.Clone.apply(input)
 
 
 def fliplr(input):

@@ -4,13 +4,28 @@ Prod's gradient is the product of all the *other* elements, computed from
 running products from each side, so it stays exact where the input holds
 zeros (dividing the product by x would give nan there)."""
 
+import numpy as np
+
 from ..autograd import BackendFunction
 from .reduce import _expand_reduced
 
 
 def _flip(be, x, axis):
-    index = tuple(slice(None, None, -1) if a == axis else slice(None) for a in range(x.ndim))
-    return be.copy(be.getitem(x, index))
+    """x reversed along ``axis``, read at computed positions (no negative strides:
+    device views have none)."""
+    shape = tuple(x.shape)
+    step = 1
+    strides = [0] * len(shape)
+    for a in range(len(shape) - 1, -1, -1):
+        strides[a] = step
+        step *= shape[a]
+    positions = be.full(shape, 0, np.int64)
+    for a, n in enumerate(shape):
+        along = be.arange(n - 1, -1, -1, np.int64) if a == axis else be.arange(0, n, 1,
+                                                                                np.int64)
+        view = tuple(n if b == a else 1 for b in range(len(shape)))
+        positions = be.add(positions, be.mul(be.reshape(along, view), strides[a]))
+    return be.take(x, positions)
 
 
 def _shift(be, x, axis, forward):
