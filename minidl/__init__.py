@@ -15,9 +15,17 @@ from .api.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy
                            full_like, linspace, logspace, ones, ones_like, rand, rand_like,
                            randint, randint_like, randn, randn_like, tensor, zeros, zeros_like)
 from .api.linalg import bmm, dot, einsum, matmul, mm, mv, outer
-from .api.pointwise import (abs, add, addcdiv, addcmul, clamp, clip, div, eq, exp, ge, gt, le, log, lt,
+from .api.pointwise import (abs, add, addcdiv, addcmul, clamp, clip, eq, exp, ge, gt, le, log, lt,
                             maximum, minimum, mul, ne, neg, negative, pow, relu, sigmoid, sqrt,
                             sub, tanh, true_divide)
+from .api.maths import (acos, acosh, allclose, arccos, arccosh, arcsin, arcsinh, arctan,
+                        arctan2, arctanh, asin, asinh, atan, atan2, atanh, bitwise_and,
+                        bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+                        bitwise_xor, ceil, cos, cosh, div, divide, erf, erfc, exp2, expm1, fix,
+                        floor, floor_divide, fmod, frac, isclose, isfinite, isinf, isnan, lerp,
+                        log1p, log2, log10, logical_and, logical_not, logical_or, logical_xor,
+                        reciprocal, remainder, round, rsqrt, sign, sin, sinh, square, tan,
+                        trunc)
 from .api.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min,
                             norm, std, sum, var)
 from .api.indexing import (gather, index_select, masked_fill, masked_select, nonzero, scatter,
@@ -66,6 +74,13 @@ __all__ = [
     "unbind", "vstack", "flip", "fliplr", "flipud", "roll", "tile", "tril", "triu", "moveaxis",
     "movedim", "narrow", "select", "unflatten", "masked_fill", "nonzero", "where", "gather",
     "index_select", "masked_select", "scatter", "scatter_add", "take", "take_along_dim",
+    "acos", "acosh", "allclose", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+    "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "bitwise_and", "bitwise_left_shift",
+    "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "ceil", "cos", "cosh",
+    "divide", "erf", "erfc", "exp2", "expm1", "fix", "floor", "floor_divide", "fmod", "frac",
+    "isclose", "isfinite", "isinf", "isnan", "lerp", "log1p", "log2", "log10", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "reciprocal", "remainder", "round", "rsqrt",
+    "sign", "sin", "sinh", "square", "tan", "trunc",
     # autograd
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "inference_mode", "autograd",

@@ -298,7 +298,8 @@ class BackendFunction(Function):
     ``ctx.save_for_backward`` are read back from ``ctx.saved``.
 
     Set ``primitive = "name"`` on an op whose forward is the backend primitive
-    of that name, so higher-order gradients can differentiate through it, and
+    of that name (``"unary_math.sin"`` for ``unary_math("sin", x)``), so
+    higher-order gradients can differentiate through it, and
     ``double_differentiable = True`` on an op whose backward uses only saved
     inputs, saved outputs and values whose derivative is zero (masks, counts):
     only then is its backward itself differentiable."""
@@ -774,6 +775,15 @@ class DifferentiablePrimitives:
                 return self._constant(primitive(*raw))
 
             return constant
+        if name in self._TABLE_PRIMITIVES:
+            # unary_math("sin", x): the op's name picks the registered Function
+            return lambda op, *args: self._applier(f"{name}.{op}")(*args)
+        return self._applier(name)
+
+    # primitives whose first argument names the op in a table (registered as "table.op")
+    _TABLE_PRIMITIVES = frozenset({"unary_math", "binary_math"})
+
+    def _applier(self, name):
         function = _DIFFERENTIABLE_PRIMITIVES.get(name)
         if function is None:
             raise RuntimeError(

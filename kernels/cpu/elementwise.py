@@ -108,7 +108,10 @@ def abs(x):  # noqa: A001
 
 
 def sign(x):
-    return np.asarray(np.sign(x))
+    """-1, 0 or 1 in x's dtype; 0 for NaN and -0.0, as in PyTorch (np.sign gives NaN)."""
+    positive = np.greater(x, 0)
+    return np.asarray(np.subtract(positive, np.less(x, 0), dtype=x.dtype)
+                      if x.dtype != np.bool_ else positive)
 
 
 # --------------------------------------------------------------------------- activations

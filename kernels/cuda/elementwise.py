@@ -332,11 +332,12 @@ def _sqrt(v):
 
 @device
 def _sign(v):
+    # 0 for NaN and -0.0, as in PyTorch
     if v > 0:
         return type(v)(1)
     if v < 0:
         return type(v)(-1)
-    return v  # keeps 0 as 0 and NaN as NaN
+    return type(v)(0)
 
 
 @device

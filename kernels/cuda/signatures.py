@@ -6,7 +6,7 @@ sm_80 and sm_90 with NVRTC/NVVM from the ``cuda`` extra and checks that
 kernels whose arrays and compute dtype are float32 or integer contain no
 float64 instruction.  A new kernel, or a new dtype a launcher passes, gets an
 entry here; elementwise ops made with the factories in ``elementwise`` are
-listed automatically (``elementwise.OPS``).
+listed automatically (``elementwise.OPS``, ``maths.OPS``).
 
 Argument types follow how numba types a launch: device arrays as 1-d
 C-contiguous arrays (the launchers pass flat storage), shapes and strides as
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import cuda, from_dtype, types
 
-from . import batchnorm, config, elementwise, im2col, indexing, layout, matmul, optim, pooling
+from . import batchnorm, config, elementwise, im2col, indexing, layout, maths, matmul, optim
+from . import pooling
 from . import reduce, scan, softmax_ce, sort
 
 I64 = types.int64
@@ -62,7 +63,7 @@ def _free(*dtypes):
 
 def _elementwise():
     dtypes = elementwise.CHECKED_DTYPES
-    for op in elementwise.OPS:
+    for op in elementwise.OPS + maths.OPS:
         for dtype in dtypes:
             if isinstance(op, elementwise.Unary):
                 try:
@@ -71,7 +72,8 @@ def _elementwise():
                     continue
                 yield Target(f"{op.name}[{dtype}]", op.kernel(compute),
                              (arr(dtype), tup(1), arr(out), tup(1), I64),
-                             _free(dtype, compute, out))
+                             _free(dtype, compute, out)
+                             and op.name not in maths.USES_FLOAT64_INTERNALLY)
                 continue
             try:
                 compute, out = op.dtypes(dtype, dtype)

@@ -20,7 +20,7 @@ from ..backend import get_backend
 from ..ops import indexing as ops_indexing
 from ..ops import shape as shape_ops
 from ..tensor import Tensor
-from . import pointwise
+from . import maths, pointwise
 from ._common import cast, operand
 
 
@@ -136,9 +136,10 @@ def mul_(self, other):
     return update("mul_", self, pointwise.mul, operand("mul_", other, self))
 
 
-def div_(self, other):
-    """self /= other, in place (true division: a float tensor only)."""
-    return update("div_", self, pointwise.div, operand("div_", other, self))
+def div_(self, other, *, rounding_mode=None):
+    """self /= other, in place (true division needs a float tensor; see ``div``)."""
+    return update("div_", self, lambda s, o: maths.div(s, o, rounding_mode=rounding_mode),
+                  operand("div_", other, self))
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
@@ -207,12 +208,22 @@ def relu_(self):
 
 
 def lerp_(self, end, weight):
-    """self += weight * (end - self), in place (running averages)."""
+    """self = lerp(self, end, weight), in place (running averages)."""
     end = operand("lerp_", end, self)
+    return update("lerp_", self, lambda s, e, w: maths.lerp(s, e, w), end, weight)
 
-    def compute(start, end_):
-        return pointwise.add(start, pointwise.mul(pointwise.sub(end_, start), weight))
-    return update("lerp_", self, compute, end)
+
+def in_place(function):
+    """The in-place form of a tensor function: ``x.sin_()`` is ``x = sin(x)`` in
+    x's storage, under the rules above (``x.fmod_(3)``, ``x.round_(decimals=1)``)."""
+    name = function.__name__ + "_"
+
+    def method(self, *args, **kwargs):
+        return update(name, self, lambda s, *a: function(s, *a, **kwargs), *args)
+
+    method.__name__ = name
+    method.__doc__ = f"``{function.__name__}`` in place: self = {function.__name__}(self, ...)."
+    return method
 
 
 # ---- filling and copying --------------------------------------------------------------
@@ -318,3 +329,33 @@ def itruediv(self, other):
 
 def ipow(self, other):
     return pow_(self, other)
+
+
+def ifloordiv(self, other):
+    return update("floor_divide_", self, maths.floor_divide, operand("//=", other, self))
+
+
+def imod(self, other):
+    return update("remainder_", self, maths.remainder, operand("%=", other, self))
+
+
+def iand(self, other):
+    return update("bitwise_and_", self, maths.bitwise_and, operand("&=", other, self))
+
+
+def ior(self, other):
+    return update("bitwise_or_", self, maths.bitwise_or, operand("|=", other, self))
+
+
+def ixor(self, other):
+    return update("bitwise_xor_", self, maths.bitwise_xor, operand("^=", other, self))
+
+
+def ilshift(self, other):
+    return update("bitwise_left_shift_", self, maths.bitwise_left_shift,
+                  operand("<<=", other, self))
+
+
+def irshift(self, other):
+    return update("bitwise_right_shift_", self, maths.bitwise_right_shift,
+                  operand(">>=", other, self))

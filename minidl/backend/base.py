@@ -8,7 +8,7 @@ To add a device, subclass :class:`Backend` and implement every method; a
 reader can compare two backends line by line because the names are the same.
 The CPU and CUDA backends are mirrors: each method delegates to the function
 of the same name in one family file of ``minidl.kernels.<device>``
-(elementwise, reduce, layout, matmul, batchnorm, im2col, pooling, softmax_ce,
+(elementwise, maths, reduce, layout, matmul, batchnorm, im2col, pooling, softmax_ce,
 optim, random), and the two backend files differ only in the device's name
 and imports.
 
@@ -131,7 +131,7 @@ class Backend(ABC):
 
     @abstractmethod
     def sign(self, x):
-        """-1, 0 or 1 by the sign of x."""
+        """-1, 0 or 1 by the sign of x (0 for NaN, as PyTorch)."""
 
     @abstractmethod
     def sigmoid(self, x):
@@ -156,6 +156,23 @@ class Backend(ABC):
     @abstractmethod
     def tanh_backward(self, dy, y):
         """dy * (1 - y ** 2) given the forward output y."""
+
+    # ---- the maths library (kernels/<device>/maths.py) ---------------------
+    @abstractmethod
+    def unary_math(self, op, x):
+        """``op`` elementwise on x: sin, cos, tan, asin, acos, atan, sinh, cosh, asinh,
+        acosh, atanh, log2, log10, log1p, expm1, exp2, rsqrt, reciprocal, erf, erfc,
+        floor, ceil, round (halves to even), trunc, frac (float x, result in its dtype);
+        isnan, isinf, isfinite (float x), logical_not (any x; bool results);
+        bitwise_not (integer x)."""
+
+    @abstractmethod
+    def binary_math(self, op, a, b):
+        """``op`` elementwise on a and b of one dtype, broadcast: atan2 (float);
+        fmod, remainder, floor_divide, trunc_divide (no integer zero divisors);
+        logical_and, logical_or, logical_xor (bool results); bitwise_and,
+        bitwise_or, bitwise_xor (integers and bools), bitwise_left_shift,
+        bitwise_right_shift (integers)."""
 
     # ---- reductions -------------------------------------------------------
     @abstractmethod

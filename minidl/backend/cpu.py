@@ -14,6 +14,7 @@ from ..kernels.cpu import (
     im2col,
     indexing,
     layout,
+    maths,
     matmul,
     optim,
     pooling,
@@ -121,6 +122,13 @@ class CpuBackend(Backend):
 
     def tanh_backward(self, dy, y):
         return elementwise.tanh_backward(dy, y)
+
+    # ---- the maths library --------------------------------------------------
+    def unary_math(self, op, x):
+        return maths.unary_math(op, x)
+
+    def binary_math(self, op, a, b):
+        return maths.binary_math(op, a, b)
 
     # ---- reductions -------------------------------------------------------
     def sum(self, x, axis, keepdims):

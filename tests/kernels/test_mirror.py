@@ -8,7 +8,7 @@ import pytest
 
 from minidl.backend.base import Backend
 
-FAMILIES = ["elementwise", "reduce", "layout", "matmul", "batchnorm", "im2col", "pooling",
+FAMILIES = ["elementwise", "maths", "reduce", "layout", "matmul", "batchnorm", "im2col", "pooling",
             "softmax_ce", "optim", "random", "indexing", "scan", "sort"]
 
 
