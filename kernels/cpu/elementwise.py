@@ -5,16 +5,20 @@ comparisons, where, unary maths, activations and their backward forms, and
 
 Most are one NumPy call; NumPy turns 0-d results into scalars, so results
 that may be 0-d pass through ``np.asarray`` to keep every value an array.
-ReLU forward and backward are single-pass parallel Numba kernels: NumPy
-needs two passes and a temporary for each (``maximum`` then a cast; ``where``
-over a boolean mask), and in the convolutional nets ReLU touches every
-activation twice per step, so one fused pass matters.
+ReLU forward and backward are single-pass Numba kernels (run over the
+thread pool of ``threads`` when large): NumPy needs two passes and a
+temporary for each (``maximum`` then a cast; ``where`` over a boolean mask),
+and in the convolutional nets ReLU touches every activation twice per step,
+so one fused pass matters. The sigmoid and its backward stay NumPy, in place
+on one output array: NumPy's vectorised ``exp`` is several times faster than
+the scalar one a Numba loop calls.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..checks import check_float_dtype
+from . import threads
 from .layout import check_array
 
 __all__ = [
@@ -32,16 +36,16 @@ _COMPARE = {
 # --------------------------------------------------------------------------- kernels
 
 
-@njit(parallel=True, cache=True)
-def _relu_kernel(x, out):
-    for i in prange(x.size):
+@njit(nogil=True, cache=True)
+def _relu_kernel(lo, hi, x, out):
+    for i in range(lo, hi):
         v = x[i]
         out[i] = v if v > 0 else 0
 
 
-@njit(parallel=True, cache=True)
-def _relu_backward_kernel(dy, x, dx):
-    for i in prange(x.size):
+@njit(nogil=True, cache=True)
+def _relu_backward_kernel(lo, hi, dy, x, dx):
+    for i in range(lo, hi):
         dx[i] = dy[i] if x[i] > 0 else 0
 
 
@@ -114,18 +118,39 @@ def sign(x):
 # --------------------------------------------------------------------------- activations
 
 
+# exp(-x) overflows beyond this (float32: 88.7, float64: 709.8)
+_EXP_LIMIT = {np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float32, np.float64)}
+
+
 def sigmoid(x):
-    # exp(-|x|) never overflows; the two branches of the logistic
-    # function are then exact for either sign of x.
+    """1 / (1 + exp(-x)) in x's dtype, in place on one output array (5 passes)
+    whenever exp(-x) cannot overflow; below that, exp(-|x|) keeps the tiny
+    results of very negative inputs exact instead of flushing them to 0."""
+    limit = _EXP_LIMIT.get(x.dtype)
+    if limit is None or (x.size and x.min() < -limit):  # (NaN compares False: fast path)
+        return _sigmoid_wide(x)
+    out = np.empty_like(x)  # an array even for 0-d x (NumPy returns scalars there)
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    np.reciprocal(out, out=out)
+    return out
+
+
+def _sigmoid_wide(x):
     e = np.exp(-np.abs(x))
-    out = np.where(x >= 0, 1.0, e)
-    out = out.astype(x.dtype, copy=False)
+    out = np.where(x >= 0, 1.0, e).astype(x.dtype, copy=False)
     out /= 1.0 + e
-    return np.asarray(out)
+    return out
 
 
 def sigmoid_backward(dy, y):
-    return np.asarray(dy * (y * (1.0 - y)))
+    """dy * y * (1 - y), in one output array."""
+    out = np.empty_like(y)
+    np.subtract(1, y, out=out)
+    out *= y
+    out *= dy
+    return out
 
 
 def relu(x):
@@ -134,7 +159,7 @@ def relu(x):
     check_float_dtype("relu", "x", x)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)
-    _relu_kernel(flat, out)
+    threads.parallel_for(_relu_kernel, flat.size, (flat, out), 2 * flat.size)
     return out.reshape(x.shape)
 
 
@@ -149,7 +174,7 @@ def relu_backward(dy, x):
     flat_dy = np.ascontiguousarray(dy).reshape(-1)
     flat_x = np.ascontiguousarray(x).reshape(-1)
     dx = np.empty_like(flat_dy)
-    _relu_backward_kernel(flat_dy, flat_x, dx)
+    threads.parallel_for(_relu_backward_kernel, dx.size, (flat_dy, flat_x, dx), 3 * dx.size)
     return dx.reshape(x.shape)
 
 

@@ -6,6 +6,12 @@ family function of the same name, in the order of ``base.py``, so a diff of
 the two files shows only the device name and the imports.  What is specific
 to the device (NumPy's scalar results, the validating launchers) lives in
 ``minidl.kernels.cpu``.
+
+Using this backend changes no process-wide setting: no environment variable,
+no allocator or BLAS setting left behind (``minidl.kernels.cpu.threads`` says
+how the kernels share the cores). Two opt-ins for the user who owns the
+process: ``tune_for_throughput()`` (glibc keeps freed memory for reuse, see
+``host_memory``) and ``set_num_threads(n)`` (threads of minidl's CPU kernels).
 """
 
 from ..kernels.cpu import (
@@ -20,8 +26,11 @@ from ..kernels.cpu import (
     reduce,
     softmax_ce,
 )
+from ..kernels.cpu.threads import get_num_threads, prepare_device, set_num_threads
 from .base import Backend
-from .host_memory import keep_freed_memory as prepare_device
+from .host_memory import tune_for_throughput
+
+__all__ = ["CpuBackend", "tune_for_throughput", "set_num_threads", "get_num_threads"]
 
 
 class CpuBackend(Backend):

@@ -1,0 +1,125 @@
+"""minidl leaves the host process as it found it: no environment variable,
+no BLAS thread count, no Numba threading layer started behind the user's
+back, and PyTorch in the same process runs as fast after minidl's ops as
+before them. Each check runs in a fresh Python process."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+# A small workload that goes through every family of CPU kernels, with inputs
+# large enough to take the parallel paths.
+MINIDL_WORK = textwrap.dedent("""
+    import numpy as np
+    import minidl as mdl
+    import minidl.functional as F
+    from minidl import nn, optim
+
+    def minidl_work():
+        (mdl.randn(4, 4) * 2).sum()
+        mdl.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1), nn.AvgPool2d(2),
+            nn.Flatten(), nn.Linear(8 * 7 * 7, 100), nn.BatchNorm1d(100), nn.Sigmoid(),
+            nn.Linear(100, 10))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x = mdl.randn(64, 1, 28, 28)
+        labels = np.arange(64) % 10
+        for _ in range(2):
+            opt.zero_grad()
+            F.cross_entropy(model(x), labels).backward()
+            opt.step()
+        big = mdl.randn(512, 512)
+        (big @ big).sum().item()
+""")
+
+SETTINGS_SCRIPT = MINIDL_WORK + textwrap.dedent("""
+    import json, os
+
+    def blas_threads():
+        try:
+            from threadpoolctl import threadpool_info
+        except ImportError:
+            return None
+        return [(i["filepath"], i["num_threads"]) for i in threadpool_info()
+                if i["user_api"] == "blas"]
+
+    before_env = dict(os.environ)
+    minidl_work()
+    after_env = dict(os.environ)
+    before_blas = blas_threads()  # (importing threadpoolctl sets an environment variable)
+    minidl_work()
+    from numba.np.ufunc import parallel
+    print(json.dumps({"env_same": after_env == before_env,
+                      "env_diff": sorted(set(after_env.items()) ^ set(before_env.items())),
+                      "blas_same": blas_threads() == before_blas,
+                      "numba_threads_started": bool(parallel._is_initialized)}))
+""")
+
+TORCH_SCRIPT = MINIDL_WORK + textwrap.dedent("""
+    import json, statistics, time
+    import torch
+
+    torch.manual_seed(0)
+    layers, width = [], 784
+    for _ in range(3):
+        layers += [torch.nn.Linear(width, 100, bias=False), torch.nn.BatchNorm1d(100),
+                   torch.nn.Sigmoid()]
+        width = 100
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(100, 10))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(60, 784)
+    y = torch.randint(0, 10, (60,))
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    def median_ms(steps=200):
+        for _ in range(20):
+            step()
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        return 1000 * statistics.median(times)
+
+    before = median_ms()
+    minidl_work()
+    after = median_ms()
+    print(json.dumps({"before_ms": before, "after_ms": after}))
+""")
+
+
+def _run(script, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))}
+    path = tmp_path / "child.py"
+    path.write_text(script)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_minidl_changes_no_process_setting(tmp_path):
+    result = _run(SETTINGS_SCRIPT, tmp_path)
+    assert result["env_same"], f"os.environ changed: {result['env_diff']}"
+    assert result["blas_same"], "the BLAS thread count was left changed"
+    assert not result["numba_threads_started"], "Numba's process-wide thread pool was started"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch not installed")
+def test_pytorch_runs_as_fast_after_minidl_in_the_same_process(tmp_path):
+    """The paper MLP's training step in PyTorch, median of 200 steps before and
+    after minidl ran a training step of its own: a generous 2x margin (the
+    problem this guards against made it 5x slower)."""
+    result = _run(TORCH_SCRIPT, tmp_path)
+    assert result["after_ms"] < 2 * result["before_ms"], result
