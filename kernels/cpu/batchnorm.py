@@ -28,7 +28,7 @@ from ..checks import (
     check_running_var,
     check_same,
 )
-from . import threads
+from . import memory, threads
 from .layout import check_array, contiguous
 
 __all__ = [
@@ -342,7 +342,7 @@ def _view(a):
 
 
 def _forward(x, params, eps, training):
-    y = np.empty_like(x)
+    y = memory.empty_like(x)
     stats = np.empty((3, x.shape[1]))
     _launch(_bn_forward_nchw, _bn_forward_nc, x,
             (_view(x), params, stats, _view(y), eps, training), (4 if training else 2) * x.size)
@@ -393,7 +393,7 @@ def batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps):
 
 
 def _backward(dy, x, params, training):
-    dx = np.empty_like(x)
+    dx = memory.empty_like(x)
     grads = np.empty((2, x.shape[1]), dtype=x.dtype)
     _launch(_bn_backward_nchw, _bn_backward_nc, x,
             (_view(dy), _view(x), params, _view(dx), grads, training), 5 * x.size)

@@ -11,14 +11,15 @@ temporary for each (``maximum`` then a cast; ``where`` over a boolean mask),
 and in the convolutional nets ReLU touches every activation twice per step,
 so one fused pass matters. The sigmoid and its backward stay NumPy, in place
 on one output array: NumPy's vectorised ``exp`` is several times faster than
-the scalar one a Numba loop calls.
+the scalar one a Numba loop calls. Large results are written into arrays of
+``memory``'s cache (``_ufunc``).
 """
 
 import numpy as np
 from numba import njit
 
 from ..checks import check_float_dtype
-from . import threads
+from . import memory, threads
 from .layout import check_array
 
 __all__ = [
@@ -36,48 +37,76 @@ _COMPARE = {
 # --------------------------------------------------------------------------- kernels
 
 
+# Elements lo .. hi-1 of flat arrays.  The kernels slice first and loop from 0: indexing
+# with range(lo, hi) leaves Numba unsure the index is non-negative, and the wraparound
+# check it then emits on every access stops the loop from vectorising (1.6x slower).
+
+
 @njit(nogil=True, cache=True)
 def _relu_kernel(lo, hi, x, out):
-    for i in range(lo, hi):
+    x = x[lo:hi]
+    out = out[lo:hi]
+    for i in range(x.shape[0]):
         v = x[i]
         out[i] = v if v > 0 else 0
 
 
 @njit(nogil=True, cache=True)
 def _relu_backward_kernel(lo, hi, dy, x, dx):
-    for i in range(lo, hi):
+    dy = dy[lo:hi]
+    x = x[lo:hi]
+    dx = dx[lo:hi]
+    for i in range(x.shape[0]):
         dx[i] = dy[i] if x[i] > 0 else 0
 
 
 # --------------------------------------------------------------------------- binary
 
 
+def _ufunc(ufunc, *operands):
+    """ufunc(*operands) as an array. A large result whose dtype is plain (every array
+    operand of one float dtype, the others Python numbers) goes into a cached array."""
+    big = None
+    for a in operands:
+        if isinstance(a, np.ndarray):
+            if a.dtype.kind != "f" or (big is not None and a.dtype != big.dtype):
+                return np.asarray(ufunc(*operands))
+            if big is None or a.size > big.size:
+                big = a
+        elif not isinstance(a, (int, float)):
+            return np.asarray(ufunc(*operands))
+    if big is None or big.nbytes < memory.MIN_BYTES:
+        return np.asarray(ufunc(*operands))
+    shape = np.broadcast_shapes(*(a.shape for a in operands if isinstance(a, np.ndarray)))
+    return ufunc(*operands, out=memory.empty(shape, big.dtype))
+
+
 def add(a, b):
-    return np.asarray(np.add(a, b))
+    return _ufunc(np.add, a, b)
 
 
 def sub(a, b):
-    return np.asarray(np.subtract(a, b))
+    return _ufunc(np.subtract, a, b)
 
 
 def mul(a, b):
-    return np.asarray(np.multiply(a, b))
+    return _ufunc(np.multiply, a, b)
 
 
 def div(a, b):
-    return np.asarray(np.true_divide(a, b))
+    return _ufunc(np.true_divide, a, b)
 
 
 def pow(a, b):  # noqa: A001 - the primitive's name
-    return np.asarray(np.power(a, b))
+    return _ufunc(np.power, a, b)
 
 
 def maximum(a, b):
-    return np.asarray(np.maximum(a, b))
+    return _ufunc(np.maximum, a, b)
 
 
 def minimum(a, b):
-    return np.asarray(np.minimum(a, b))
+    return _ufunc(np.minimum, a, b)
 
 
 def compare(op, a, b):
@@ -92,27 +121,27 @@ def where(condition, a, b):
 
 
 def neg(x):
-    return np.asarray(np.negative(x))
+    return _ufunc(np.negative, x)
 
 
 def exp(x):
-    return np.asarray(np.exp(x))
+    return _ufunc(np.exp, x)
 
 
 def log(x):
-    return np.asarray(np.log(x))
+    return _ufunc(np.log, x)
 
 
 def sqrt(x):
-    return np.asarray(np.sqrt(x))
+    return _ufunc(np.sqrt, x)
 
 
 def abs(x):  # noqa: A001
-    return np.asarray(np.abs(x))
+    return _ufunc(np.abs, x)
 
 
 def sign(x):
-    return np.asarray(np.sign(x))
+    return _ufunc(np.sign, x)
 
 
 # --------------------------------------------------------------------------- activations
@@ -129,7 +158,7 @@ def sigmoid(x):
     limit = _EXP_LIMIT.get(x.dtype)
     if limit is None or (x.size and x.min() < -limit):  # (NaN compares False: fast path)
         return _sigmoid_wide(x)
-    out = np.empty_like(x)  # an array even for 0-d x (NumPy returns scalars there)
+    out = memory.empty_like(x)  # an array even for 0-d x (NumPy returns scalars there)
     np.negative(x, out=out)
     np.exp(out, out=out)
     out += 1
@@ -146,7 +175,7 @@ def _sigmoid_wide(x):
 
 def sigmoid_backward(dy, y):
     """dy * y * (1 - y), in one output array."""
-    out = np.empty_like(y)
+    out = memory.empty_like(y)
     np.subtract(1, y, out=out)
     out *= y
     out *= dy
@@ -158,7 +187,7 @@ def relu(x):
     check_array("relu", "x", x)
     check_float_dtype("relu", "x", x)
     flat = np.ascontiguousarray(x).reshape(-1)
-    out = np.empty_like(flat)
+    out = memory.empty_like(flat)
     threads.parallel_for(_relu_kernel, flat.size, (flat, out), 2 * flat.size)
     return out.reshape(x.shape)
 
@@ -173,13 +202,13 @@ def relu_backward(dy, x):
                          f"x {x.shape} {x.dtype}")
     flat_dy = np.ascontiguousarray(dy).reshape(-1)
     flat_x = np.ascontiguousarray(x).reshape(-1)
-    dx = np.empty_like(flat_dy)
+    dx = memory.empty_like(flat_dy)
     threads.parallel_for(_relu_backward_kernel, dx.size, (flat_dy, flat_x, dx), 3 * dx.size)
     return dx.reshape(x.shape)
 
 
 def tanh(x):
-    return np.asarray(np.tanh(x))
+    return _ufunc(np.tanh, x)
 
 
 def tanh_backward(dy, y):

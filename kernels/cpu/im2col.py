@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from ..checks import check_cols_shape, check_float, check_x_shape, conv_geometry
-from . import threads
+from . import memory, threads
 from .layout import check_array, contiguous
 
 __all__ = ["im2col", "col2im"]
@@ -111,7 +111,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw):
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, x.shape, kh, kw, sh, sw, ph,
                                                              pw)
     n_batch, n_chan = x.shape[:2]
-    cols = np.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    cols = memory.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), x.dtype)
     if cols.size:
         threads.parallel_for(_im2col_kernel, n_batch * n_chan,
                              (x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size),
@@ -128,7 +128,7 @@ def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
     geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_cols_shape(fn, cols, x_shape, geometry)
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
-    dx = np.empty(x_shape, dtype=cols.dtype)
+    dx = memory.empty(x_shape, cols.dtype)
     if dx.size:
         threads.parallel_for(_col2im_kernel, x_shape[0] * x_shape[1],
                              (cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size),

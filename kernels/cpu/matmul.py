@@ -11,7 +11,7 @@ not change any result.
 
 import numpy as np
 
-from . import threads
+from . import memory, threads
 
 __all__ = ["matmul"]
 
@@ -32,11 +32,17 @@ def _batch_blocks(lo, hi, a, b, out):
                   out=out[lo:hi])
 
 
+def _plain(a, b):
+    """Whether the product is an ordinary float one (same dtype, >= 2-D operands whose
+    inner sizes agree), the only kind split or written into a cached array; NumPy's own
+    call handles (or rejects) the rest."""
+    return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+            and a.dtype.kind == "f" and a.ndim >= 2 and b.ndim >= 2
+            and a.shape[-1] == b.shape[-2])
+
+
 def _split(a, b):
-    """(kernel, n_items, cost) for a product worth splitting, else None."""
-    if (a.dtype != b.dtype or a.dtype.kind != "f" or a.ndim < 2 or b.ndim < 2
-            or a.shape[-1] != b.shape[-2]):
-        return None  # NumPy's own call handles (or rejects) the rest
+    """(kernel, n_items, cost) for a plain product worth splitting, else None."""
     macs = a.shape[-2] * a.shape[-1] * b.shape[-1]
     if a.ndim == 2 and b.ndim == 2:
         if a.shape[0] < 64:
@@ -49,7 +55,7 @@ def _split(a, b):
         kernel = _batch_blocks
     else:
         return None
-    if macs < _PARALLEL_MACS:
+    if macs < _PARALLEL_MACS or threads.get_num_threads() == 1:
         return None
     # cost in units parallel_for compares with its grain: one multiply-add each
     return kernel, n_items, macs
@@ -57,12 +63,14 @@ def _split(a, b):
 
 def matmul(a, b):
     """np.matmul(a, b) with BLAS on one thread, split over minidl's threads when large."""
-    split = _split(a, b) if threads.get_num_threads() > 1 else None
     with threads.single_threaded_blas:
-        if split is None:
+        if not _plain(a, b):
             return np.matmul(a, b)
-        kernel, n_items, cost = split
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-        out = np.empty(shape, dtype=a.dtype)
+        out = memory.empty(shape, a.dtype)
+        split = _split(a, b)
+        if split is None:
+            return np.matmul(a, b, out=out)
+        kernel, n_items, cost = split
         threads.parallel_for(kernel, n_items, (a, b, out), cost, per_thread=2)
         return out

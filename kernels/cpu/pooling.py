@@ -22,7 +22,7 @@ from ..checks import (
     check_x_shape,
     pool_geometry,
 )
-from . import threads
+from . import memory, threads
 from .layout import check_array, contiguous
 from .reduce import int_range
 
@@ -277,8 +277,8 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     fn = "max_pool2d_forward"
     x = _float_input(fn, "x", x)
     window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
-    y = np.empty(out_shape, dtype=x.dtype)
-    argmax = np.empty(out_shape, dtype=np.int64)
+    y = memory.empty(out_shape, x.dtype)
+    argmax = memory.empty(out_shape, np.int64)
     if y.size:
         slot = (x.shape[2] + 2 * window[4]) * (x.shape[3] + 2 * window[5])
         group = max(1, _MAX_POOL_GROUP_ELEMENTS // slot)
@@ -301,7 +301,7 @@ def max_pool2d_backward(dy, argmax, x_shape):
         # range-check before the int64 conversion, which would wrap huge unsigned values
         check_argmax_range(fn, *int_range(argmax), x_shape)
     argmax = np.ascontiguousarray(argmax, dtype=np.int64)
-    dx = np.empty(x_shape, dtype=dy.dtype)
+    dx = memory.empty(x_shape, dy.dtype)
     if dx.size:
         threads.parallel_for(_max_pool_backward_kernel, _planes(dx.shape), (dy, argmax, dx),
                              dx.size + 3 * dy.size)
@@ -314,7 +314,7 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     fn = "avg_pool2d_forward"
     x = _float_input(fn, "x", x)
     window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
-    y = np.empty(out_shape, dtype=x.dtype)
+    y = memory.empty(out_shape, x.dtype)
     if y.size:
         threads.parallel_for(_avg_pool_forward_kernel, _planes(x.shape), (x, y, *window),
                              x.size * window[0] * window[1] + y.size)
@@ -328,7 +328,7 @@ def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
     x_shape = check_x_shape(fn, x_shape)
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_pool_dy(fn, dy, out_shape, x_shape, window)
-    dx = np.empty(x_shape, dtype=dy.dtype)
+    dx = memory.empty(x_shape, dy.dtype)
     if dx.size:
         threads.parallel_for(_avg_pool_backward_kernel, _planes(dx.shape), (dy, dx, *window),
                              dx.size * window[0] * window[1] + dy.size)

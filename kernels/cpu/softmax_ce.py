@@ -20,7 +20,7 @@ from ..checks import (
     check_label_range,
     check_labels,
 )
-from . import threads
+from . import memory, threads
 from .layout import check_array, contiguous
 from .reduce import int_range
 
@@ -95,7 +95,7 @@ def softmax_cross_entropy_forward(logits, labels):
     logits = _probs_input(fn, "logits", logits)
     labels = _labels_input(fn, labels, *logits.shape)
     losses = np.empty(logits.shape[0], dtype=logits.dtype)
-    probs = np.empty_like(logits)
+    probs = memory.empty_like(logits)
     threads.parallel_for(_softmax_ce_forward_kernel, logits.shape[0],
                          (logits, labels, losses, probs), 2 * logits.size)
     return losses, probs
@@ -110,7 +110,7 @@ def softmax_cross_entropy_backward(probs, labels, grad_losses):
     check_array(fn, "grad_losses", grad_losses)
     check_grad_losses(fn, grad_losses, probs)
     grad_losses = np.ascontiguousarray(grad_losses)
-    dlogits = np.empty_like(probs)
+    dlogits = memory.empty_like(probs)
     threads.parallel_for(_softmax_ce_backward_kernel, probs.shape[0],
                          (probs, labels, grad_losses, dlogits), 2 * probs.size)
     return dlogits
