@@ -63,7 +63,10 @@ SETTINGS_SCRIPT = MINIDL_WORK + textwrap.dedent("""
 """)
 
 TORCH_SCRIPT = MINIDL_WORK + textwrap.dedent("""
-    import json, statistics, time
+    import json, statistics, sys, time
+
+    if sys.argv[1] == "minidl-first":
+        minidl_work()  # before PyTorch loads its OpenMP runtime, as in a notebook
     import torch
 
     torch.manual_seed(0)
@@ -82,9 +85,7 @@ TORCH_SCRIPT = MINIDL_WORK + textwrap.dedent("""
         torch.nn.functional.cross_entropy(net(x), y).backward()
         opt.step()
 
-    def median_ms(steps=200):
-        for _ in range(20):
-            step()
+    def median_ms(steps=25):
         times = []
         for _ in range(steps):
             start = time.perf_counter()
@@ -92,18 +93,21 @@ TORCH_SCRIPT = MINIDL_WORK + textwrap.dedent("""
             times.append(time.perf_counter() - start)
         return 1000 * statistics.median(times)
 
-    before = median_ms()
-    minidl_work()
-    after = median_ms()
-    print(json.dumps({"before_ms": before, "after_ms": after}))
+    for _ in range(10):
+        step()
+    # the best of a few windows: a busy machine slows some of them down
+    first = min(median_ms() for _ in range(3))
+    if sys.argv[1] == "torch-first":
+        minidl_work()  # minidl after PyTorch: nothing may change for PyTorch either
+    print(json.dumps({"first_ms": first, "last_ms": min(median_ms() for _ in range(3))}))
 """)
 
 
-def _run(script, tmp_path):
+def _run(script, tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))}
     path = tmp_path / "child.py"
     path.write_text(script)
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True,
                           timeout=600, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -118,8 +122,14 @@ def test_minidl_changes_no_process_setting(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch not installed")
 def test_pytorch_runs_as_fast_after_minidl_in_the_same_process(tmp_path):
-    """The paper MLP's training step in PyTorch, median of 200 steps before and
-    after minidl ran a training step of its own: a generous 2x margin (the
-    problem this guards against made it 5x slower)."""
-    result = _run(TORCH_SCRIPT, tmp_path)
-    assert result["after_ms"] < 2 * result["before_ms"], result
+    """The paper MLP's training step in PyTorch, in a process where minidl ran a
+    training step before PyTorch was imported and in one where minidl ran after
+    PyTorch had been timed (then PyTorch is timed again). Each time is the best
+    of three medians of 25 steps; a generous 2x margin: the problem this guards
+    against (minidl set OMP_WAIT_POLICY=passive, which PyTorch's OpenMP runtime
+    reads when it starts) made PyTorch's step 5x slower on a quiet machine."""
+    torch_first = _run(TORCH_SCRIPT, tmp_path, "torch-first")
+    minidl_first = _run(TORCH_SCRIPT, tmp_path, "minidl-first")
+    clean = torch_first["first_ms"]
+    assert minidl_first["first_ms"] < 2 * clean, (torch_first, minidl_first)
+    assert torch_first["last_ms"] < 2 * clean, torch_first

@@ -54,9 +54,10 @@ __all__ = ["GRAIN", "get_num_threads", "set_num_threads", "parallel_for",
            "single_threaded_blas", "chunk_count", "prepare_device"]
 
 # Elements touched (read + written) below which a kernel runs serially: about
-# 20 to 40 microseconds of memory-bound work, several times what handing work
-# to another thread costs (measured 5 to 10 microseconds).
-GRAIN = 1 << 17
+# 40 to 60 microseconds of memory-bound work, several times what handing work
+# to another thread costs (5 to 10 microseconds on a quiet machine, far more
+# when the worker has to wait for a core).
+GRAIN = 1 << 19
 
 # Chunks per thread: enough for a late or descheduled thread to leave its
 # share to the others, few enough that each kernel call still does real work.
