@@ -76,12 +76,13 @@ def copy(x):
 # --------------------------------------------------------------------------- shape
 
 
+# (the ndarray methods: NumPy's module-level functions add a Python wrapper around them)
 def reshape(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 def transpose(x, axes):
-    return np.transpose(x, axes)
+    return x.transpose(axes)
 
 
 def broadcast_to(x, shape):

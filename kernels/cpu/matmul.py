@@ -19,6 +19,9 @@ __all__ = ["matmul"]
 # single-threaded sgemm, where a second thread gains little (the paper MLP's
 # 60 x 784 x 100 products ran no faster on two BLAS threads).
 _PARALLEL_MACS = 1 << 23
+# Multiply-adds below which OpenBLAS itself stays on one thread (it goes parallel
+# from 4 * 65536): the limit's few microseconds are saved there.
+_BLAS_SERIAL_MACS = 1 << 16
 
 
 def _row_blocks(lo, hi, a, b, out):
@@ -63,10 +66,17 @@ def _split(a, b):
 
 def matmul(a, b):
     """np.matmul(a, b) with BLAS on one thread, split over minidl's threads when large."""
-    with threads.single_threaded_blas:
-        if not _plain(a, b):
+    if not _plain(a, b):
+        with threads.single_threaded_blas:
             return np.matmul(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        shape = (a.shape[0], b.shape[1])
+        macs = a.shape[0] * a.shape[1] * b.shape[1]
+        if macs < _BLAS_SERIAL_MACS:  # BLAS runs these on the calling thread anyway
+            return np.matmul(a, b)
+    else:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    with threads.single_threaded_blas:
         out = memory.empty(shape, a.dtype)
         split = _split(a, b)
         if split is None:

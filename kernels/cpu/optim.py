@@ -101,8 +101,9 @@ def _fused(*arrays):
 
 
 def _run(kernel, arrays, scalars):
-    flat = tuple(a.reshape(-1) for a in arrays)
-    threads.parallel_for(kernel, flat[0].size, flat + scalars, 3 * flat[0].size)
+    n = arrays[0].size
+    flat = tuple([a.reshape(n) for a in arrays])
+    threads.parallel_for(kernel, n, flat + scalars, 3 * n)
 
 
 def sgd_step_(param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov,
