@@ -98,11 +98,11 @@ class BatchNormTrain(BackendFunction):
         be = ctx.backend
         y, mean, var, invstd = be.batch_norm_forward_train(x, gamma, beta, eps)
         if running_mean is not None:
-            # the statistics come in float64; the running ones keep x's dtype
+            # the statistics come in float64 and are blended into the running ones (x's
+            # dtype) as they are: one rounding, and two primitive calls fewer per layer
             count = x.size // x.shape[1]
-            be.lerp_(running_mean, be.astype(mean, x.dtype), momentum)
-            be.lerp_(running_var, be.mul(be.astype(var, x.dtype), count / (count - 1)),
-                     momentum)
+            be.lerp_(running_mean, mean, momentum)
+            be.lerp_(running_var, be.mul(var, count / (count - 1)), momentum)
         ctx.save_for_backward(x, gamma, mean, invstd)
         return y
 
@@ -157,8 +157,10 @@ class SoftmaxCrossEntropy(BackendFunction):
         if ctx.reduction == "none":
             grad_losses = grad
         else:
+            # every sample's loss gets the same gradient: ones times the (0-d) gradient
+            # of the total (a broadcast view would be copied by the kernel anyway)
             scale = be.mul(grad, 1.0 / n) if ctx.reduction == "mean" else grad
-            grad_losses = be.broadcast_to(scale, (n,))
+            grad_losses = be.mul(be.full((n,), 1, probs.dtype), scale)
         return be.softmax_cross_entropy_backward(probs, labels, grad_losses), None, None
 
 
