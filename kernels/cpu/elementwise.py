@@ -65,7 +65,9 @@ def _relu_backward_kernel(lo, hi, dy, x, dx):
 
 def _ufunc(ufunc, *operands):
     """ufunc(*operands) as an array. A large result whose dtype is plain (every array
-    operand of one float dtype, the others Python numbers) goes into a cached array."""
+    operand of one float dtype, the others Python numbers) goes into a cached array,
+    computed in slices of its first axis over the thread pool when large enough
+    (NumPy releases the GIL inside a ufunc's loop)."""
     big = None
     for a in operands:
         if isinstance(a, np.ndarray):
@@ -78,7 +80,20 @@ def _ufunc(ufunc, *operands):
     if big is None or big.nbytes < memory.MIN_BYTES:
         return np.asarray(ufunc(*operands))
     shape = np.broadcast_shapes(*(a.shape for a in operands if isinstance(a, np.ndarray)))
-    return ufunc(*operands, out=memory.empty(shape, big.dtype))
+    out = memory.empty(shape, big.dtype)
+    # cost: every operand read and the result written
+    threads.parallel_for(_ufunc_rows, shape[0], (ufunc, operands, out),
+                         (len(operands) + 1) * out.size)
+    return out
+
+
+def _ufunc_rows(lo, hi, ufunc, operands, out):
+    """Rows lo .. hi-1 of a ufunc's result: operands that span the first axis are sliced,
+    the others (numbers, arrays broadcast along it) are used whole."""
+    ndim = out.ndim
+    rows = [a[lo:hi] if isinstance(a, np.ndarray) and a.ndim == ndim and a.shape[0] != 1
+            else a for a in operands]
+    ufunc(*rows, out=out[lo:hi])
 
 
 def add(a, b):

@@ -14,7 +14,7 @@ mirror file is ``kernels/cuda/layout.py``: same public names, same meaning.
 
 import numpy as np
 
-from . import memory
+from . import memory, threads
 
 __all__ = [
     "from_numpy", "to_numpy", "full", "arange", "astype", "copy",
@@ -107,7 +107,16 @@ def concatenate(arrays, axis):
         return np.concatenate(arrays, axis=axis)  # NumPy's errors and dtype rules
     shape = list(arrays[0].shape)
     shape[axis] = sum(a.shape[axis] for a in arrays)
-    return np.concatenate(arrays, axis=axis, out=memory.empty(tuple(shape), arrays[0].dtype))
+    out = memory.empty(tuple(shape), arrays[0].dtype)
+    if axis % out.ndim == 0 or out.ndim < 2:
+        return np.concatenate(arrays, axis=axis, out=out)
+    # joined along a later axis (channels): copied in slices of the first axis
+    threads.parallel_for(_concatenate_rows, shape[0], (arrays, axis, out), 2 * out.size)
+    return out
+
+
+def _concatenate_rows(lo, hi, arrays, axis, out):
+    np.concatenate([a[lo:hi] for a in arrays], axis=axis, out=out[lo:hi])
 
 
 # --------------------------------------------------------------------------- in place

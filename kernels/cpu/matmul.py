@@ -15,10 +15,13 @@ from . import memory, threads
 
 __all__ = ["matmul"]
 
-# Multiply-adds below which a product runs in one call: about 50 microseconds of
-# single-threaded sgemm, where a second thread gains little (the paper MLP's
-# 60 x 784 x 100 products ran no faster on two BLAS threads).
+# Multiply-adds below which a product runs in one call. 2-D products: about 80
+# microseconds of single-threaded sgemm, where a second thread gained nothing (the
+# paper MLP's 60 x 784 x 100 products ran no faster on two BLAS threads).
+# Batched products (a convolution's, one per image) split into whole images from
+# 20 microseconds of work.
 _PARALLEL_MACS = 1 << 23
+_PARALLEL_BATCHED_MACS = 1 << 21
 # Multiply-adds below which OpenBLAS itself stays on one thread (it goes parallel
 # from 4 * 65536): the limit's few microseconds are saved there.
 _BLAS_SERIAL_MACS = 1 << 16
@@ -58,7 +61,8 @@ def _split(a, b):
         kernel = _batch_blocks
     else:
         return None
-    if macs < _PARALLEL_MACS or threads.get_num_threads() == 1:
+    limit = _PARALLEL_MACS if kernel is _row_blocks else _PARALLEL_BATCHED_MACS
+    if macs < limit or threads.get_num_threads() == 1:
         return None
     # cost in units parallel_for compares with its grain: one multiply-add each
     return kernel, n_items, macs

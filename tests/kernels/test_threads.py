@@ -12,7 +12,7 @@ import pytest
 
 from minidl.backend import get_backend
 from minidl.kernels.cpu import matmul as cpu_matmul
-from minidl.kernels.cpu import threads
+from minidl.kernels.cpu import memory, threads
 
 
 def _digest(out):
@@ -53,13 +53,18 @@ def _kernel_calls(rng):
             probs, labels, np.full(64, 1 / 64, np.float32)),
         "relu": lambda: be.relu(img - 0.1),
         "relu_backward": lambda: be.relu_backward(img, img - 0.1),
+        "add": lambda: be.add(img, img[:1]),
+        "mul_scalar": lambda: be.mul(img, 0.5),
+        "concatenate": lambda: be.concatenate([img, img[:, :2]], 1),
         "matmul_rows": lambda: be.matmul(a, a.T),
         "matmul_batch": lambda: be.matmul(a[:40], batch),
     }
 
 
 def test_every_parallel_kernel_gives_the_serial_bits(rng, monkeypatch, cpu_pool):
+    monkeypatch.setattr(memory, "MIN_BYTES", 0)  # (only cached results are split)
     monkeypatch.setattr(cpu_matmul, "_PARALLEL_MACS", 0)
+    monkeypatch.setattr(cpu_matmul, "_PARALLEL_BATCHED_MACS", 0)
     for name, call in _kernel_calls(rng).items():
         cpu_pool.set_num_threads(1)
         serial = _digest(call())
@@ -120,6 +125,7 @@ def test_blas_thread_count_is_restored_after_each_product(monkeypatch):
     assert inside == [1] * len(libraries)
     assert [lib.get() for lib in libraries] == before
     monkeypatch.setattr(cpu_matmul, "_PARALLEL_MACS", 0)
+    monkeypatch.setattr(cpu_matmul, "_PARALLEL_BATCHED_MACS", 0)
     a = np.ones((256, 256), np.float32)
     np.testing.assert_array_equal(get_backend("cpu").matmul(a, a), a @ a)
     assert [lib.get() for lib in libraries] == before
