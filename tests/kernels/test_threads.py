@@ -56,6 +56,7 @@ def _kernel_calls(rng):
         "add": lambda: be.add(img, img[:1]),
         "mul_scalar": lambda: be.mul(img, 0.5),
         "concatenate": lambda: be.concatenate([img, img[:, :2]], 1),
+        "sum_first_axis": lambda: be.sum(batch, (0,), False),
         "matmul_rows": lambda: be.matmul(a, a.T),
         "matmul_batch": lambda: be.matmul(a[:40], batch),
     }
