@@ -128,8 +128,27 @@ def test_pytorch_runs_as_fast_after_minidl_in_the_same_process(tmp_path):
     of three medians of 25 steps; a generous 2x margin: the problem this guards
     against (minidl set OMP_WAIT_POLICY=passive, which PyTorch's OpenMP runtime
     reads when it starts) made PyTorch's step 5x slower on a quiet machine."""
+    if os.getloadavg()[0] > 2 * (os.cpu_count() or 1):
+        # PyTorch's OpenMP threads spin by default; on an overloaded machine its step
+        # times swing by 10x from one window to the next, and no ratio means anything
+        pytest.skip(f"machine too busy for a timing ratio (load {os.getloadavg()[0]:.1f})")
     torch_first = _run(TORCH_SCRIPT, tmp_path, "torch-first")
     minidl_first = _run(TORCH_SCRIPT, tmp_path, "minidl-first")
     clean = torch_first["first_ms"]
     assert minidl_first["first_ms"] < 2 * clean, (torch_first, minidl_first)
     assert torch_first["last_ms"] < 2 * clean, torch_first
+
+
+def test_allocator_tuning_is_an_opt_in(tmp_path):
+    """tune_for_throughput() is the documented opt-in; it runs (in a child, since it
+    changes the process) and reports whether glibc took the settings."""
+    script = textwrap.dedent("""
+        import json, sys
+        from minidl.backend import cpu
+        applied = cpu.tune_for_throughput()
+        print(json.dumps({"applied": applied, "linux": sys.platform.startswith("linux")}))
+    """)
+    result = _run(script, tmp_path)
+    assert isinstance(result["applied"], bool)
+    if not result["linux"]:
+        assert result["applied"] is False

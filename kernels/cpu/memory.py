@@ -16,9 +16,9 @@ array, any view of it (NumPy points every view at the buffer that owns the
 memory) or anything else holding one keeps the buffer's reference count up,
 so a buffer in use is never handed out twice. Sizes are rounded up to size
 classes (at most 1/8 above the request), so a buffer serves any array of
-about its size. At most ``MAX_BYTES`` are kept; ``empty_cache()`` releases
-every buffer not in use. Only where memory comes from changes, never what is
-computed.
+about its size. At most ``MAX_BYTES`` are kept; ``empty_cache()`` (also
+``minidl.backend.cpu.empty_cache``) releases every buffer not in use. Only
+where memory comes from changes, never what is computed.
 """
 
 import sys

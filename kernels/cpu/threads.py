@@ -2,43 +2,46 @@
 minidl's own, a grain size below which work stays on the calling thread, and
 BLAS held to one thread inside minidl's matrix products.
 
-Choices, each measured on a 2-core machine (medians, A/B in one script):
+Choices, each measured on a 2-core machine (medians of alternating runs):
 
 - Work below ``GRAIN`` (in elements touched) runs serially in the calling
   thread. A parallel region waits for its slowest thread, and a thread the
   operating system has descheduled (another busy process, another thread
   pool) stalls it for a whole time slice: the paper's MLP step, all of whose
-  arrays are about 60 x 100, took 72 ms instead of 0.9 ms with two busy
-  processes on the machine when its kernels ran parallel. Serial, a small
-  kernel never waits for anyone.
+  arrays are about 60 x 100, took 72 ms with two busy processes on the
+  machine when its kernels ran parallel (1.3 ms on a quiet one). Serial, a
+  small kernel never waits for anyone.
 - Larger work is cut into chunks of independent items (planes, channels,
-  rows), a partition that depends on the shape alone, and the calling thread
-  and the pool's workers each take the next chunk when they are free. A
-  worker that is slow to wake or descheduled only means the others take more
-  chunks; nothing waits for a thread that has not started. Results never
-  depend on who ran which chunk, so they are the same for any thread count.
+  rows), and the calling thread and the pool's workers each take the next
+  chunk when they are free. A worker that is slow to wake or descheduled only
+  means the others take more chunks; nothing waits for a thread that has not
+  started. No result depends on how the items are split or who ran which
+  chunk, so results are the same for any thread count.
 - Not Numba's ``parallel=True``: its threading layer is process-wide (one
   per process, chosen at the first parallel call, shared with every other
   Numba user), and the default OpenMP layer leaves its threads spinning after
   each region (GNU OpenMP's default wait policy). Those spinning threads took
-  the cores from BLAS and from Python: a kernel on a (60, 10) array took over
-  1 ms, the paper MLP step 8 ms instead of 1.4 ms, the small Inception step
-  166 ms instead of 88 ms. Only ``OMP_WAIT_POLICY=passive`` tamed it, and
-  that is an environment variable PyTorch's OpenMP runtime reads too (it made
-  PyTorch's MLP step 5x slower in the same process). The workqueue layer
-  does not spin but is equally process-wide. The pool here is minidl's own
-  and changes nothing outside it: its threads sleep on a queue between jobs.
+  the cores from BLAS and from Python: on a loaded machine the paper MLP
+  step took 8 ms instead of 1.4 ms, the small Inception step 166 ms instead
+  of 88 ms. Only ``OMP_WAIT_POLICY=passive`` tamed it, and that is an
+  environment variable PyTorch's OpenMP runtime reads too (it made PyTorch's
+  MLP step 5x slower in the same process). The workqueue layer does not spin
+  (1.47 ms, 81 ms there) but is just as process-wide. The pool here is
+  minidl's own and changes nothing outside it: its threads sleep on a queue
+  between jobs, and the kernels it runs are ordinary ``nogil`` Numba
+  functions.
 - BLAS: minidl's matrix products run with the BLAS library held to one
   thread for the duration of the call (``single_threaded_blas``), and the
   large ones are split over the pool like any other kernel, so BLAS threads
   and minidl's threads never compete for the cores. On the MLP's products
-  (60 x 784 x 100) a second BLAS thread gained nothing. The limit is set
-  and restored around each call, never left in place; threadpoolctl finds the
-  BLAS library NumPy loaded.
+  (60 x 784 x 100) a second BLAS thread gained nothing. The limit is set and
+  restored around each call, never left in place. threadpoolctl finds the
+  BLAS libraries loaded in the process (its import sets KMP_DUPLICATE_LIB_OK
+  in os.environ; that is undone when it was not set before).
 
-The number of threads is ``NUMBA_NUM_THREADS`` (the number of CPUs unless
-set) until ``set_num_threads`` changes it. ``parallel_for`` is the one entry
-point the kernel launchers use.
+The number of threads is ``NUMBA_NUM_THREADS`` when set, else the number of
+CPUs this process may run on, until ``set_num_threads`` changes it.
+``parallel_for`` is the one entry point the kernel launchers use.
 """
 
 import ctypes
@@ -64,7 +67,16 @@ GRAIN = 1 << 18
 # share to the others, few enough that each kernel call still does real work.
 _CHUNKS_PER_THREAD = 4
 
-_state = {"threads": max(1, int(numba.config.NUMBA_NUM_THREADS))}
+def _default_threads():
+    if os.environ.get("NUMBA_NUM_THREADS"):
+        return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_state = {"threads": _default_threads()}
 
 
 def prepare_device():
