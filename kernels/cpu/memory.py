@@ -21,6 +21,7 @@ about its size. At most ``MAX_BYTES`` are kept; ``empty_cache()`` (also
 where memory comes from changes, never what is computed.
 """
 
+import os
 import sys
 import threading
 
@@ -35,6 +36,15 @@ MAX_BYTES = 1 << 30
 _lock = threading.Lock()
 _classes = {}          # size class (bytes) -> [buffer, ...]
 _state = {"bytes": 0}
+
+
+def _after_fork_in_child():
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _size_class(nbytes):

@@ -173,6 +173,7 @@ _pool = _Pool()
 def _after_fork_in_child():
     global _pool
     _pool = _Pool()  # the parent's workers do not exist in the child
+    single_threaded_blas._lock = threading.Lock()  # another thread may have held it
 
 
 if hasattr(os, "register_at_fork"):
