@@ -13,7 +13,7 @@ class Conv2d(BackendFunction):
     One product per image (patches (N, C*kh*kw, OH*OW)) is kept on purpose: on the
     small Inception net's layers (8 to 32 output channels, 7x7 or 14x14 outputs) one
     product per convolution over the whole batch, patches laid out (C*kh*kw, N*OH*OW)
-    with contiguous operands, took 1.5x longer in OpenBLAS for the forward and 1.5x
+    with contiguous operands, took 1.5x longer in OpenBLAS for the forward and 1.3x
     for the input gradient (and needs a transpose of the output back to NCHW)."""
 
     @staticmethod
