@@ -11,4 +11,9 @@ that validates its inputs (TypeError for a wrong type or dtype, ValueError
 naming the function and the offending shape or value, checks shared with the
 CUDA side in ``minidl.kernels.checks``), makes them C-contiguous and
 allocates the outputs in the input's float dtype.
+
+Two helpers of the CPU side alone (as ``config`` is the CUDA side's):
+``threads`` (minidl's thread pool, the grain size below which kernels run
+serially, BLAS held to one thread inside minidl's products) and ``memory``
+(the cache that large result arrays come from).
 """

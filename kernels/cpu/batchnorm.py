@@ -9,8 +9,9 @@ deviations) accumulated in float64, never E[x^2] - E[x]^2, and are returned in f
 the backward pass recomputes xhat from them, and a float32 mean of 1e4 would be off by
 up to 5e-4, a large error in xhat when the spread is 1e-2.  Every output is computed in
 float64 and rounded once to the input dtype.  Work is split over channels (NCHW) or over
-blocks of whole feature columns (NC); a channel's arithmetic never depends on the split,
-so results are bit-identical run to run and for any thread count.
+blocks of whole feature columns (NC), and runs on the thread pool of ``threads`` when it
+is large enough; a channel's arithmetic never depends on the split, so results are
+bit-identical run to run and for any thread count.
 The mirror file is ``kernels/cuda/batchnorm.py``.
 """
 
@@ -18,7 +19,6 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
 
 from ..checks import (
     check_channel_row,
@@ -28,6 +28,7 @@ from ..checks import (
     check_running_var,
     check_same,
 )
+from . import memory, threads
 from .layout import check_array, contiguous
 
 __all__ = [
@@ -37,11 +38,9 @@ __all__ = [
     "batch_norm_backward_eval",
 ]
 
-# Below this many elements an (N, C) input is handled as one column block: the work is a
-# few microseconds, less than what splitting it across threads would save.
-_NC_SERIAL_MAX_ELEMS = 1 << 15
-# Smallest column block worth giving a thread: keeps the vectorised row loops long.
-_NC_MIN_BLOCK = 32
+# (N, C) inputs are split into groups of this many columns (the last may be narrower),
+# and a thread gets a run of whole groups: keeps the vectorised row loops long.
+_NC_GROUP = 32
 
 
 # --------------------------------------------------------------------------- kernels
@@ -111,13 +110,14 @@ def _channel_grad_sums(dy, x, c, mean, invstd, lanes):
     return _run_sum(sum_dy), _run_sum(sum_dy_xhat)
 
 
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _bn_forward_nchw(x, params, stats, y, eps, training):
-    """x, y: (N, C, HW); params float64 rows (gamma, beta, run_mean, run_var);
-    stats (3, C) out: mean, var, invstd (batch ones if training, else running ones)."""
-    n_batch, n_chan, hw = x.shape
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _bn_forward_nchw(lo, hi, x, params, stats, y, eps, training):
+    """Channels lo .. hi-1.  x, y: (N, C, HW); params float64 rows (gamma, beta,
+    run_mean, run_var); stats (3, C) out: mean, var, invstd (batch ones if training,
+    else running ones)."""
+    n_batch, _, hw = x.shape
     m = n_batch * hw
-    for c in prange(n_chan):
+    for c in range(lo, hi):
         if training:
             lanes = np.empty(hw)
             mean = _channel_sum(x, c, lanes) / m
@@ -141,8 +141,7 @@ def _bn_forward_nchw(x, params, stats, y, eps, training):
 # (N, C) inputs: a feature is a strided column, so work goes by blocks of whole columns.
 # Within a block each pass streams the rows once and the per-column float64 accumulators
 # advance together, which vectorises across columns while every column still adds its
-# rows in order: the block size cannot change any result.  Tiny inputs go to a serial
-# driver (the same block loop without threads), which saves the thread launch.
+# rows in order: the block size cannot change any result.
 
 
 @numba.njit(cache=True, fastmath=False)
@@ -190,31 +189,23 @@ def _bn_forward_nc_block(x, params, stats, y, eps, training, lo, width):
             out[j] = (np.float64(row[j]) - mean[j]) * scale[j] + shift[j]
 
 
-@numba.njit(cache=True, fastmath=False)
-def _bn_forward_nc_serial(x, params, stats, y, eps, training, block):
-    """_bn_forward_nc without threads (same blocks, same results)."""
-    n_feat = x.shape[1]
-    for b in range((n_feat + block - 1) // block):
-        lo = b * block
-        _bn_forward_nc_block(x, params, stats, y, eps, training, lo, min(block, n_feat - lo))
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _bn_forward_nc(lo, hi, x, params, stats, y, eps, training, group):
+    """Arguments as _bn_forward_nchw but x, y are (N, C), and lo, hi count column groups
+    of `group`: columns lo*group .. hi*group-1 go as one block."""
+    first = lo * group
+    width = min(hi * group, x.shape[1]) - first
+    _bn_forward_nc_block(x, params, stats, y, eps, training, first, width)
 
 
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _bn_forward_nc(x, params, stats, y, eps, training, block):
-    """Arguments as _bn_forward_nchw but x, y are (N, C); columns go in blocks of `block`."""
-    n_feat = x.shape[1]
-    for b in prange((n_feat + block - 1) // block):
-        lo = b * block
-        _bn_forward_nc_block(x, params, stats, y, eps, training, lo, min(block, n_feat - lo))
-
-
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _bn_backward_nchw(dy, x, params, dx, grads, training):
-    """dy, x, dx: (N, C, HW); params float64 rows (mean, invstd, gamma); grads (2, C) out:
-    dgamma, dbeta.  training=False drops the terms that flow through the batch stats."""
-    n_batch, n_chan, hw = x.shape
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _bn_backward_nchw(lo, hi, dy, x, params, dx, grads, training):
+    """Channels lo .. hi-1.  dy, x, dx: (N, C, HW); params float64 rows (mean, invstd,
+    gamma); grads (2, C) out: dgamma, dbeta.  training=False drops the terms that flow
+    through the batch stats."""
+    n_batch, _, hw = x.shape
     m = n_batch * hw
-    for c in prange(n_chan):
+    for c in range(lo, hi):
         mean = params[0, c]
         invstd = params[1, c]
         sum_dy, sum_dy_xhat = _channel_grad_sums(dy, x, c, mean, invstd, np.empty((2, hw)))
@@ -288,22 +279,12 @@ def _bn_backward_nc_block(dy, x, params, dx, grads, training, lo, width):
                 out[j] = coef_a[j] * np.float64(g_row[j])
 
 
-@numba.njit(cache=True, fastmath=False)
-def _bn_backward_nc_serial(dy, x, params, dx, grads, training, block):
-    """_bn_backward_nc without threads (same blocks, same results)."""
-    n_feat = x.shape[1]
-    for b in range((n_feat + block - 1) // block):
-        lo = b * block
-        _bn_backward_nc_block(dy, x, params, dx, grads, training, lo, min(block, n_feat - lo))
-
-
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _bn_backward_nc(dy, x, params, dx, grads, training, block):
-    """Arguments as _bn_backward_nchw but for (N, C) arrays, columns in blocks of `block`."""
-    n_feat = x.shape[1]
-    for b in prange((n_feat + block - 1) // block):
-        lo = b * block
-        _bn_backward_nc_block(dy, x, params, dx, grads, training, lo, min(block, n_feat - lo))
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _bn_backward_nc(lo, hi, dy, x, params, dx, grads, training, group):
+    """Arguments as _bn_backward_nchw for (N, C) arrays; lo, hi count column groups."""
+    first = lo * group
+    width = min(hi * group, x.shape[1]) - first
+    _bn_backward_nc_block(dy, x, params, dx, grads, training, first, width)
 
 
 # ------------------------------------------------------------------------- launchers
@@ -339,34 +320,32 @@ def _channel_row(fn, name, a, x, out_row, default=None, float64_ok=False):
     out_row[:] = a
 
 
-def _nc_block(n_batch, n_feat):
-    """Column block for the (N, C) kernels: one block per thread, not too narrow; the
-    whole width (serial driver) when the input is tiny.  Wide blocks matter: a block
-    reads one run of its row per row, and short runs far apart defeat the hardware
-    prefetcher (4 blocks per thread ran the (1024, 1024) backward 1.4x slower)."""
-    if n_batch * n_feat <= _NC_SERIAL_MAX_ELEMS:
-        return n_feat
-    per_thread = -(-n_feat // numba.get_num_threads())
-    return max(_NC_MIN_BLOCK, per_thread)
+def _launch(nchw_kernel, nc_kernel, x, args, cost):
+    """Run a kernel over the channels of (N, C, HW) views or the column groups of (N, C)
+    arrays (`args` holds them, see _view); `cost` estimates the elements touched.
+    (N, C) goes in one block per thread: a block reads one run of its row per row, and
+    short runs far apart defeat the hardware prefetcher (4 blocks per thread ran the
+    (1024, 1024) backward 1.4x slower)."""
+    if x.ndim == 2:
+        groups = -(-x.shape[1] // _NC_GROUP)
+        threads.parallel_for(nc_kernel, groups, args + (_NC_GROUP,), cost, per_thread=1)
+    else:
+        threads.parallel_for(nchw_kernel, x.shape[1], args, cost)
 
 
-def _as_3d(a):
-    """(N, C, H, W) -> (N, C, H*W) view of a C-contiguous array."""
+def _view(a):
+    """(N, C) as is, (N, C, H, W) as its (N, C, H*W) view (a is C-contiguous)."""
+    if a.ndim == 2:
+        return a
     n, c, h, w = a.shape
     return a.reshape(n, c, h * w)
 
 
 def _forward(x, params, eps, training):
-    y = np.empty_like(x)
+    y = memory.empty_like(x)
     stats = np.empty((3, x.shape[1]))
-    if x.ndim == 2:
-        block = _nc_block(*x.shape)
-        if block >= x.shape[1]:
-            _bn_forward_nc_serial(x, params, stats, y, eps, training, block)
-        else:
-            _bn_forward_nc(x, params, stats, y, eps, training, block)
-    else:
-        _bn_forward_nchw(_as_3d(x), params, stats, _as_3d(y), eps, training)
+    _launch(_bn_forward_nchw, _bn_forward_nc, x,
+            (_view(x), params, stats, _view(y), eps, training), (4 if training else 2) * x.size)
     return y, stats
 
 
@@ -414,16 +393,10 @@ def batch_norm_forward_eval(x, gamma, beta, running_mean, running_var, eps):
 
 
 def _backward(dy, x, params, training):
-    dx = np.empty_like(x)
+    dx = memory.empty_like(x)
     grads = np.empty((2, x.shape[1]), dtype=x.dtype)
-    if x.ndim == 2:
-        block = _nc_block(*x.shape)
-        if block >= x.shape[1]:
-            _bn_backward_nc_serial(dy, x, params, dx, grads, training, block)
-        else:
-            _bn_backward_nc(dy, x, params, dx, grads, training, block)
-    else:
-        _bn_backward_nchw(_as_3d(dy), _as_3d(x), params, _as_3d(dx), grads, training)
+    _launch(_bn_backward_nchw, _bn_backward_nc, x,
+            (_view(dy), _view(x), params, _view(dx), grads, training), 5 * x.size)
     return dx, grads[0], grads[1]
 
 

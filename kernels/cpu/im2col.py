@@ -10,9 +10,9 @@ The mirror file is ``kernels/cuda/im2col.py``.
 
 import numba
 import numpy as np
-from numba import prange
 
 from ..checks import check_cols_shape, check_float, check_x_shape, conv_geometry
+from . import memory, threads
 from .layout import check_array, contiguous
 
 __all__ = ["im2col", "col2im"]
@@ -26,91 +26,76 @@ __all__ = ["im2col", "col2im"]
 # branch-free; the stride-1 case gets its own contiguous loop, which vectorises.  This
 # is ~4x faster than clamping each window row against the borders.
 #
-# Planes are independent: the N*C planes are split into `n_chunks` contiguous chunks,
-# one prange iteration each, which owns its scratch plane and writes only the output
-# belonging to its planes, so the split never changes a result.
+# Planes are independent: a kernel call handles the flat planes lo .. hi-1 (n*C + c)
+# with scratch of its own and writes only the output belonging to its planes, so the
+# split over threads never changes a result.
 
 
-@numba.njit(cache=True, fastmath=False)
-def _chunk_bounds(chunk, n_chunks, n_planes):
-    return chunk * n_planes // n_chunks, (chunk + 1) * n_planes // n_chunks
-
-
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _im2col_kernel(x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size, n_chunks):
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _im2col_kernel(lo, hi, x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     """x (N, C, H, W) -> cols (N, C*kh*kw, OH*OW).  Plane (n, c) writes rows
     c*kh*kw .. (c+1)*kh*kw - 1 of cols[n] and nothing else."""
-    n_batch, n_chan, height, width = x.shape
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_batch * n_chan)
-        # the border stays zero: only the interior is overwritten, plane after plane
-        scratch = np.zeros((height + 2 * ph, width + 2 * pw), dtype=x.dtype)
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            if ph == 0 and pw == 0:
-                padded = x[n, c]
-            else:
-                # an explicit loop: Numba's array-to-array slice assignment costs ~2 s
-                # of compile time
-                for h in range(height):
-                    for w in range(width):
-                        scratch[ph + h, pw + w] = x[n, c, h, w]
-                padded = scratch
-            for i in range(kh):
-                for j in range(kw):
-                    row = cols[n, (c * kh + i) * kw + j]
-                    for oh in range(oh_size):
-                        src = padded[oh * sh + i, j:]
-                        dst = row[oh * ow_size:(oh + 1) * ow_size]
-                        if sw == 1:
-                            for ow in range(ow_size):
-                                dst[ow] = src[ow]
-                        else:
-                            for ow in range(ow_size):
-                                dst[ow] = src[ow * sw]
+    n_chan, height, width = x.shape[1], x.shape[2], x.shape[3]
+    # the border stays zero: only the interior is overwritten, plane after plane
+    scratch = np.zeros((height + 2 * ph, width + 2 * pw), dtype=x.dtype)
+    for p in range(lo, hi):
+        n = p // n_chan
+        c = p % n_chan
+        if ph == 0 and pw == 0:
+            padded = x[n, c]
+        else:
+            # an explicit loop: Numba's array-to-array slice assignment costs ~2 s
+            # of compile time
+            for h in range(height):
+                for w in range(width):
+                    scratch[ph + h, pw + w] = x[n, c, h, w]
+            padded = scratch
+        for i in range(kh):
+            for j in range(kw):
+                row = cols[n, (c * kh + i) * kw + j]
+                for oh in range(oh_size):
+                    src = padded[oh * sh + i, j:]
+                    dst = row[oh * ow_size:(oh + 1) * ow_size]
+                    if sw == 1:
+                        for ow in range(ow_size):
+                            dst[ow] = src[ow]
+                    else:
+                        for ow in range(ow_size):
+                            dst[ow] = src[ow * sw]
 
 
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _col2im_kernel(cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size, n_chunks):
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _col2im_kernel(lo, hi, cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
     """Adjoint of _im2col_kernel: dx[n, c] = sum of the cols entries that read it.
 
     Plane by plane, so no two iterations touch the same dx element.  A plane is
     accumulated in padded float64 scratch in a fixed (i, j, oh, ow) order; the sums
     landing in the padding belong to no input element and are dropped."""
-    n_batch, n_chan, height, width = dx.shape
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_batch * n_chan)
-        acc = np.empty((height + 2 * ph, width + 2 * pw))
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            acc[:] = 0.0
-            for i in range(kh):
-                for j in range(kw):
-                    row = cols[n, (c * kh + i) * kw + j]
-                    for oh in range(oh_size):
-                        dst = acc[oh * sh + i, j:]
-                        src = row[oh * ow_size:(oh + 1) * ow_size]
-                        if sw == 1:
-                            for ow in range(ow_size):
-                                dst[ow] += np.float64(src[ow])
-                        else:
-                            for ow in range(ow_size):
-                                dst[ow * sw] += np.float64(src[ow])
-            out = dx[n, c]
-            for h in range(height):
-                for w in range(width):
-                    out[h, w] = acc[ph + h, pw + w]
+    n_chan, height, width = dx.shape[1], dx.shape[2], dx.shape[3]
+    acc = np.empty((height + 2 * ph, width + 2 * pw))
+    for p in range(lo, hi):
+        n = p // n_chan
+        c = p % n_chan
+        acc[:] = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                row = cols[n, (c * kh + i) * kw + j]
+                for oh in range(oh_size):
+                    dst = acc[oh * sh + i, j:]
+                    src = row[oh * ow_size:(oh + 1) * ow_size]
+                    if sw == 1:
+                        for ow in range(ow_size):
+                            dst[ow] += np.float64(src[ow])
+                    else:
+                        for ow in range(ow_size):
+                            dst[ow * sw] += np.float64(src[ow])
+        out = dx[n, c]
+        for h in range(height):
+            for w in range(width):
+                out[h, w] = acc[ph + h, pw + w]
 
 
 # ------------------------------------------------------------------------- launchers
-
-
-def _n_chunks(shape):
-    """Plane chunks for a kernel: a few per thread for load balance (results do not
-    depend on it)."""
-    return max(1, min(shape[0] * shape[1], 4 * numba.get_num_threads()))
 
 
 def _float_input(fn, name, a, ndim, layout):
@@ -126,9 +111,11 @@ def im2col(x, kh, kw, sh, sw, ph, pw):
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, x.shape, kh, kw, sh, sw, ph,
                                                              pw)
     n_batch, n_chan = x.shape[:2]
-    cols = np.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    cols = memory.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), x.dtype)
     if cols.size:
-        _im2col_kernel(x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size, _n_chunks(x.shape))
+        threads.parallel_for(_im2col_kernel, n_batch * n_chan,
+                             (x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size),
+                             x.size + cols.size)
     return cols
 
 
@@ -141,7 +128,9 @@ def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
     geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_cols_shape(fn, cols, x_shape, geometry)
     kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
-    dx = np.empty(x_shape, dtype=cols.dtype)
+    dx = memory.empty(x_shape, cols.dtype)
     if dx.size:
-        _col2im_kernel(cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size, _n_chunks(x_shape))
+        threads.parallel_for(_col2im_kernel, x_shape[0] * x_shape[1],
+                             (cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size),
+                             dx.size + cols.size)
     return dx

@@ -4,12 +4,17 @@ The CPU backend's arrays are ``numpy.ndarray``.  Shape primitives return
 NumPy views where NumPy does (the ops layer never writes through them);
 results that NumPy may turn into scalars pass through ``np.asarray``.
 
+Copies, casts and concatenations write large results into arrays of
+``memory``'s cache.
+
 Also the CPU side of the device checks the other files of this package use:
 ``check_array`` (is it a ``numpy.ndarray``?) and ``contiguous``.  The
 mirror file is ``kernels/cuda/layout.py``: same public names, same meaning.
 """
 
 import numpy as np
+
+from . import memory, threads
 
 __all__ = [
     "from_numpy", "to_numpy", "full", "arange", "astype", "copy",
@@ -57,22 +62,27 @@ def arange(start, stop, step, dtype):
 
 
 def astype(x, dtype):
-    return x.astype(dtype)
+    out = memory.empty(x.shape, dtype)
+    np.copyto(out, x, casting="unsafe")
+    return out
 
 
 def copy(x):
-    return np.array(x, copy=True, order="C")
+    out = memory.empty(x.shape, x.dtype)
+    np.copyto(out, x)
+    return out
 
 
 # --------------------------------------------------------------------------- shape
 
 
+# (the ndarray methods: NumPy's module-level functions add a Python wrapper around them)
 def reshape(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 def transpose(x, axes):
-    return np.transpose(x, axes)
+    return x.transpose(axes)
 
 
 def broadcast_to(x, shape):
@@ -88,13 +98,29 @@ def getitem(x, index):
 
 
 def getitem_backward(dy, shape, index):
-    out = np.zeros(shape, dtype=dy.dtype)
+    out = memory.empty(shape, dy.dtype)
+    out.fill(0)
     out[index] = dy
     return out
 
 
 def concatenate(arrays, axis):
-    return np.concatenate(arrays, axis=axis)
+    arrays = [np.asarray(a) for a in arrays]
+    if (not arrays or len({a.dtype for a in arrays}) != 1
+            or not -arrays[0].ndim <= axis < arrays[0].ndim):
+        return np.concatenate(arrays, axis=axis)  # NumPy's errors and dtype rules
+    shape = list(arrays[0].shape)
+    shape[axis] = sum(a.shape[axis] for a in arrays)
+    out = memory.empty(tuple(shape), arrays[0].dtype)
+    if axis % out.ndim == 0 or out.ndim < 2:
+        return np.concatenate(arrays, axis=axis, out=out)
+    # joined along a later axis (channels): copied in slices of the first axis
+    threads.parallel_for(_concatenate_rows, shape[0], (arrays, axis, out), 2 * out.size)
+    return out
+
+
+def _concatenate_rows(lo, hi, arrays, axis, out):
+    np.concatenate([a[lo:hi] for a in arrays], axis=axis, out=out[lo:hi])
 
 
 # --------------------------------------------------------------------------- in place

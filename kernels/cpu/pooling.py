@@ -11,9 +11,8 @@ are all -inf points at its first real element.  Average pooling counts the paddi
 The mirror file is ``kernels/cuda/pooling.py``.
 """
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..checks import (
     check_argmax,
@@ -23,6 +22,7 @@ from ..checks import (
     check_x_shape,
     pool_geometry,
 )
+from . import memory, threads
 from .layout import check_array, contiguous
 from .reduce import int_range
 
@@ -52,16 +52,9 @@ _MAX_POOL_GROUP_ELEMENTS = 16384
 # Max pooling goes further and stacks a group of padded planes in one buffer, so the
 # loops run over the whole group at once (see _max_pool_forward_kernel).
 #
-# Planes are independent: a kernel splits the N*C planes into `n_chunks` contiguous
-# chunks (one prange iteration each, which owns its scratch buffers and writes only
-# its own planes), so the split never changes a result.
-
-
-# (kept here rather than imported: Numba's cache does not notice edits to a jitted
-# function defined in another file)
-@njit(cache=True, fastmath=False)
-def _chunk_bounds(chunk, n_chunks, n_planes):
-    return chunk * n_planes // n_chunks, (chunk + 1) * n_planes // n_chunks
+# Planes are independent: a kernel call handles the flat planes lo .. hi-1 (n*C + c)
+# with scratch buffers of its own and writes only its own planes, so the split over
+# threads never changes a result.
 
 
 @njit(cache=True, fastmath=False)
@@ -151,139 +144,125 @@ def _max_pool_group(x, y, argmax, first, count, kh, kw, sh, sw, ph, pw, padded, 
                     row_idx[ow] = corner + ow * sw + win_pos[ow * sw]
 
 
-@njit(parallel=True, cache=True, fastmath=False)
-def _max_pool_forward_kernel(x, y, argmax, kh, kw, sh, sw, ph, pw, n_chunks, group):
-    """Planes go in groups of `group`, stacked one above the other in a flat padded
-    buffer, so each window offset is one long loop over the whole group's grid
+@njit(nogil=True, cache=True, fastmath=False)
+def _max_pool_forward_kernel(lo, hi, x, y, argmax, kh, kw, sh, sw, ph, pw, group):
+    """Planes lo .. hi-1 go in groups of `group`, stacked one above the other in a flat
+    padded buffer, so each window offset is one long loop over the whole group's grid
     instead of a short one per plane (planes of 7x7 spent most of their time in
     loop overhead).  Grid positions whose window straddles two planes are computed
     and never read."""
-    n_batch, n_chan, height, width = x.shape
-    n_planes = n_batch * n_chan
+    height, width = x.shape[2], x.shape[3]
     slot = (height + 2 * ph) * (width + 2 * pw)
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
-        size = min(group, hi - lo) * slot
-        # kh rows + kw of slack past the last slot keep every window read in bounds
-        padded = np.empty(size + kh * (width + 2 * pw) + kw, dtype=x.dtype)
-        for t in range(padded.shape[0]):
-            padded[t] = -np.inf
-        best = np.empty(size, dtype=x.dtype)
-        pos = np.empty(size, dtype=np.int32)
-        pos_init = np.empty(size, dtype=np.int32)
-        _first_real_offsets(pos_init, height, width, ph, pw)
-        for first in range(lo, hi, group):
-            _max_pool_group(x, y, argmax, first, min(group, hi - first), kh, kw, sh, sw,
-                            ph, pw, padded, best, pos, pos_init)
+    size = min(group, hi - lo) * slot
+    # kh rows + kw of slack past the last slot keep every window read in bounds
+    padded = np.empty(size + kh * (width + 2 * pw) + kw, dtype=x.dtype)
+    for t in range(padded.shape[0]):
+        padded[t] = -np.inf
+    best = np.empty(size, dtype=x.dtype)
+    pos = np.empty(size, dtype=np.int32)
+    pos_init = np.empty(size, dtype=np.int32)
+    _first_real_offsets(pos_init, height, width, ph, pw)
+    for first in range(lo, hi, group):
+        _max_pool_group(x, y, argmax, first, min(group, hi - first), kh, kw, sh, sw,
+                        ph, pw, padded, best, pos, pos_init)
 
 
-@njit(parallel=True, cache=True, fastmath=False)
-def _max_pool_backward_kernel(dy, argmax, dx, n_chunks):
+@njit(nogil=True, cache=True, fastmath=False)
+def _max_pool_backward_kernel(lo, hi, dy, argmax, dx):
     """dx[n, c].flat[argmax] += dy, plane by plane (float64 accumulation in output order)."""
-    n_batch, n_chan, oh_size, ow_size = dy.shape
+    n_chan, oh_size, ow_size = dy.shape[1], dy.shape[2], dy.shape[3]
     height, width = dx.shape[2], dx.shape[3]
-    n_planes = n_batch * n_chan
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
-        acc = np.empty(height * width)
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            acc[:] = 0.0
-            g = dy[n, c]
-            idx = argmax[n, c]
-            for oh in range(oh_size):
-                for ow in range(ow_size):
-                    acc[idx[oh, ow]] += np.float64(g[oh, ow])
-            out = dx[n, c]
-            for h in range(height):
-                for w in range(width):
-                    out[h, w] = acc[h * width + w]
+    acc = np.empty(height * width)
+    for p in range(lo, hi):
+        n = p // n_chan
+        c = p % n_chan
+        acc[:] = 0.0
+        g = dy[n, c]
+        idx = argmax[n, c]
+        for oh in range(oh_size):
+            for ow in range(ow_size):
+                acc[idx[oh, ow]] += np.float64(g[oh, ow])
+        out = dx[n, c]
+        for h in range(height):
+            for w in range(width):
+                out[h, w] = acc[h * width + w]
 
 
-@njit(parallel=True, cache=True, fastmath=False)
-def _avg_pool_forward_kernel(x, y, kh, kw, sh, sw, ph, pw, n_chunks):
-    n_batch, n_chan, height, width = x.shape
+@njit(nogil=True, cache=True, fastmath=False)
+def _avg_pool_forward_kernel(lo, hi, x, y, kh, kw, sh, sw, ph, pw):
+    n_chan, height, width = x.shape[1], x.shape[2], x.shape[3]
     oh_size, ow_size = y.shape[2], y.shape[3]
-    n_planes = n_batch * n_chan
     padded_w = width + 2 * pw
     padded_size = (height + 2 * ph) * padded_w + kw - 1
     grid = (height + 2 * ph - kh + 1) * padded_w
     area = np.float64(kh * kw)
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
-        padded = np.empty(padded_size, dtype=x.dtype)
-        acc = np.empty(grid)
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            _fill_padded(padded, x[n, c], ph, pw, 0.0)
-            acc[:] = 0.0
-            for i in range(kh):
-                for j in range(kw):
-                    off = i * padded_w + j
-                    src = padded[off:off + grid]
-                    for t in range(grid):
-                        acc[t] += np.float64(src[t])
-            out = y[n, c]
-            for oh in range(oh_size):
-                row_acc = acc[oh * sh * padded_w:]
-                row_out = out[oh]
-                if sw == 1:  # contiguous: the divisions vectorise
-                    for ow in range(ow_size):
-                        row_out[ow] = row_acc[ow] / area
-                else:
-                    for ow in range(ow_size):
-                        row_out[ow] = row_acc[ow * sw] / area
+    padded = np.empty(padded_size, dtype=x.dtype)
+    acc = np.empty(grid)
+    for p in range(lo, hi):
+        n = p // n_chan
+        c = p % n_chan
+        _fill_padded(padded, x[n, c], ph, pw, 0.0)
+        acc[:] = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                off = i * padded_w + j
+                src = padded[off:off + grid]
+                for t in range(grid):
+                    acc[t] += np.float64(src[t])
+        out = y[n, c]
+        for oh in range(oh_size):
+            row_acc = acc[oh * sh * padded_w:]
+            row_out = out[oh]
+            if sw == 1:  # contiguous: the divisions vectorise
+                for ow in range(ow_size):
+                    row_out[ow] = row_acc[ow] / area
+            else:
+                for ow in range(ow_size):
+                    row_out[ow] = row_acc[ow * sw] / area
 
 
-@njit(parallel=True, cache=True, fastmath=False)
-def _avg_pool_backward_kernel(dy, dx, kh, kw, sh, sw, ph, pw, n_chunks):
+@njit(nogil=True, cache=True, fastmath=False)
+def _avg_pool_backward_kernel(lo, hi, dy, dx, kh, kw, sh, sw, ph, pw):
     """Adjoint of _avg_pool_forward_kernel: each dy / (kh*kw) is spread over its window.
 
     The shares are placed on the flat grid (zeros elsewhere) and added to a padded
     float64 plane once per window offset, in a fixed order; sums that land in the
     padding belong to no input element and are dropped."""
-    n_batch, n_chan, oh_size, ow_size = dy.shape
+    n_chan, oh_size, ow_size = dy.shape[1], dy.shape[2], dy.shape[3]
     height, width = dx.shape[2], dx.shape[3]
-    n_planes = n_batch * n_chan
     padded_w = width + 2 * pw
     padded_size = (height + 2 * ph) * padded_w + kw - 1
     grid = (height + 2 * ph - kh + 1) * padded_w
     area = np.float64(kh * kw)
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_planes)
-        acc = np.empty(padded_size)
-        share = np.empty(grid)
-        for p in range(lo, hi):
-            n = p // n_chan
-            c = p % n_chan
-            g = dy[n, c]
-            share[:] = 0.0
-            for oh in range(oh_size):
-                for ow in range(ow_size):
-                    share[oh * sh * padded_w + ow * sw] = np.float64(g[oh, ow]) / area
-            acc[:] = 0.0
-            for i in range(kh):
-                for j in range(kw):
-                    off = i * padded_w + j
-                    dst = acc[off:off + grid]
-                    for t in range(grid):
-                        dst[t] += share[t]
-            out = dx[n, c]
-            for h in range(height):
-                src = acc[(h + ph) * padded_w + pw:]
-                for w in range(width):
-                    out[h, w] = src[w]
+    acc = np.empty(padded_size)
+    share = np.empty(grid)
+    for p in range(lo, hi):
+        n = p // n_chan
+        c = p % n_chan
+        g = dy[n, c]
+        share[:] = 0.0
+        for oh in range(oh_size):
+            for ow in range(ow_size):
+                share[oh * sh * padded_w + ow * sw] = np.float64(g[oh, ow]) / area
+        acc[:] = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                off = i * padded_w + j
+                dst = acc[off:off + grid]
+                for t in range(grid):
+                    dst[t] += share[t]
+        out = dx[n, c]
+        for h in range(height):
+            src = acc[(h + ph) * padded_w + pw:]
+            for w in range(width):
+                out[h, w] = src[w]
 
 
 # ------------------------------------------------------------------------- launchers
 
 
-def _n_chunks(shape):
-    """Plane chunks for a kernel: a few per thread for load balance (results do not
-    depend on it)."""
-    return max(1, min(shape[0] * shape[1], 4 * numba.get_num_threads()))
+def _planes(shape):
+    return shape[0] * shape[1]
 
 
 def _float_input(fn, name, a):
@@ -298,12 +277,13 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     fn = "max_pool2d_forward"
     x = _float_input(fn, "x", x)
     window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
-    y = np.empty(out_shape, dtype=x.dtype)
-    argmax = np.empty(out_shape, dtype=np.int64)
+    y = memory.empty(out_shape, x.dtype)
+    argmax = memory.empty(out_shape, np.int64)
     if y.size:
         slot = (x.shape[2] + 2 * window[4]) * (x.shape[3] + 2 * window[5])
         group = max(1, _MAX_POOL_GROUP_ELEMENTS // slot)
-        _max_pool_forward_kernel(x, y, argmax, *window, _n_chunks(y.shape), group)
+        threads.parallel_for(_max_pool_forward_kernel, _planes(x.shape),
+                             (x, y, argmax, *window, group), x.size + 3 * y.size)
     return y, argmax
 
 
@@ -321,9 +301,10 @@ def max_pool2d_backward(dy, argmax, x_shape):
         # range-check before the int64 conversion, which would wrap huge unsigned values
         check_argmax_range(fn, *int_range(argmax), x_shape)
     argmax = np.ascontiguousarray(argmax, dtype=np.int64)
-    dx = np.empty(x_shape, dtype=dy.dtype)
+    dx = memory.empty(x_shape, dy.dtype)
     if dx.size:
-        _max_pool_backward_kernel(dy, argmax, dx, _n_chunks(dx.shape))
+        threads.parallel_for(_max_pool_backward_kernel, _planes(dx.shape), (dy, argmax, dx),
+                             dx.size + 3 * dy.size)
     return dx
 
 
@@ -333,9 +314,10 @@ def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw):
     fn = "avg_pool2d_forward"
     x = _float_input(fn, "x", x)
     window, out_shape = pool_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw)
-    y = np.empty(out_shape, dtype=x.dtype)
+    y = memory.empty(out_shape, x.dtype)
     if y.size:
-        _avg_pool_forward_kernel(x, y, *window, _n_chunks(y.shape))
+        threads.parallel_for(_avg_pool_forward_kernel, _planes(x.shape), (x, y, *window),
+                             x.size * window[0] * window[1] + y.size)
     return y
 
 
@@ -346,7 +328,8 @@ def avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw):
     x_shape = check_x_shape(fn, x_shape)
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
     check_pool_dy(fn, dy, out_shape, x_shape, window)
-    dx = np.empty(x_shape, dtype=dy.dtype)
+    dx = memory.empty(x_shape, dy.dtype)
     if dx.size:
-        _avg_pool_backward_kernel(dy, dx, *window, _n_chunks(dx.shape))
+        threads.parallel_for(_avg_pool_backward_kernel, _planes(dx.shape), (dy, dx, *window),
+                             dx.size * window[0] * window[1] + dy.size)
     return dx

@@ -12,7 +12,6 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
 
 from ..checks import (
     check_float,
@@ -21,6 +20,7 @@ from ..checks import (
     check_label_range,
     check_labels,
 )
+from . import memory, threads
 from .layout import check_array, contiguous
 from .reduce import int_range
 
@@ -30,42 +30,35 @@ __all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
 # --------------------------------------------------------------------------- kernels
 
 
-@numba.njit(cache=True, fastmath=False)
-def _chunk_bounds(chunk, n_chunks, n_rows):
-    return chunk * n_rows // n_chunks, (chunk + 1) * n_rows // n_chunks
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _softmax_ce_forward_kernel(lo, hi, logits, labels, losses, probs):
+    """Rows lo .. hi-1 (with scratch of their own); a row's result does not depend on
+    how the rows are split between calls."""
+    n_classes = logits.shape[1]
+    # exp(row - max) in float64, computed once (exp is the expensive part) and kept
+    # at full precision for the normalisation, whatever the output dtype
+    shifted_exp = np.empty(n_classes)
+    for r in range(lo, hi):
+        row = logits[r]
+        row_max = np.float64(row[0])
+        for k in range(1, n_classes):
+            row_max = max(row_max, np.float64(row[k]))
+        total = 0.0
+        for k in range(n_classes):
+            e = math.exp(np.float64(row[k]) - row_max)
+            shifted_exp[k] = e
+            total += e
+        # loss = logsumexp(row) - row[label], both taken relative to row_max
+        losses[r] = math.log(total) - (np.float64(row[labels[r]]) - row_max)
+        out = probs[r]
+        for k in range(n_classes):
+            out[k] = shifted_exp[k] / total
 
 
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _softmax_ce_forward_kernel(logits, labels, losses, probs, n_chunks):
-    """Rows are split into `n_chunks` contiguous chunks (one prange iteration each, with
-    its own scratch); a row's result does not depend on the split."""
-    n_rows, n_classes = logits.shape
-    for chunk in prange(n_chunks):
-        lo, hi = _chunk_bounds(chunk, n_chunks, n_rows)
-        # exp(row - max) in float64, computed once (exp is the expensive part) and kept
-        # at full precision for the normalisation, whatever the output dtype
-        shifted_exp = np.empty(n_classes)
-        for r in range(lo, hi):
-            row = logits[r]
-            row_max = np.float64(row[0])
-            for k in range(1, n_classes):
-                row_max = max(row_max, np.float64(row[k]))
-            total = 0.0
-            for k in range(n_classes):
-                e = math.exp(np.float64(row[k]) - row_max)
-                shifted_exp[k] = e
-                total += e
-            # loss = logsumexp(row) - row[label], both taken relative to row_max
-            losses[r] = math.log(total) - (np.float64(row[labels[r]]) - row_max)
-            out = probs[r]
-            for k in range(n_classes):
-                out[k] = shifted_exp[k] / total
-
-
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def _softmax_ce_backward_kernel(probs, labels, grad_losses, dlogits):
+@numba.njit(nogil=True, cache=True, fastmath=False)
+def _softmax_ce_backward_kernel(lo, hi, probs, labels, grad_losses, dlogits):
     n_rows, n_classes = probs.shape
-    for r in prange(n_rows):
+    for r in range(lo, hi):
         g = np.float64(grad_losses[r])
         src = probs[r]
         out = dlogits[r]
@@ -102,9 +95,9 @@ def softmax_cross_entropy_forward(logits, labels):
     logits = _probs_input(fn, "logits", logits)
     labels = _labels_input(fn, labels, *logits.shape)
     losses = np.empty(logits.shape[0], dtype=logits.dtype)
-    probs = np.empty_like(logits)
-    n_chunks = min(logits.shape[0], 4 * numba.get_num_threads())
-    _softmax_ce_forward_kernel(logits, labels, losses, probs, n_chunks)
+    probs = memory.empty_like(logits)
+    threads.parallel_for(_softmax_ce_forward_kernel, logits.shape[0],
+                         (logits, labels, losses, probs), 2 * logits.size)
     return losses, probs
 
 
@@ -117,6 +110,7 @@ def softmax_cross_entropy_backward(probs, labels, grad_losses):
     check_array(fn, "grad_losses", grad_losses)
     check_grad_losses(fn, grad_losses, probs)
     grad_losses = np.ascontiguousarray(grad_losses)
-    dlogits = np.empty_like(probs)
-    _softmax_ce_backward_kernel(probs, labels, grad_losses, dlogits)
+    dlogits = memory.empty_like(probs)
+    threads.parallel_for(_softmax_ce_backward_kernel, probs.shape[0],
+                         (probs, labels, grad_losses, dlogits), 2 * probs.size)
     return dlogits

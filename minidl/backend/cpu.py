@@ -6,6 +6,15 @@ family function of the same name, in the order of ``base.py``, so a diff of
 the two files shows only the device name and the imports.  What is specific
 to the device (NumPy's scalar results, the validating launchers) lives in
 ``minidl.kernels.cpu``.
+
+Using this backend changes no process-wide setting: no environment variable,
+no allocator or BLAS setting left behind (``minidl.kernels.cpu.threads`` says
+how the kernels share the cores, ``minidl.kernels.cpu.memory`` how large
+arrays are reused). Module-level functions for the user:
+``set_num_threads(n)`` / ``get_num_threads()`` (threads of minidl's CPU
+kernels), ``empty_cache()`` (release the cached arrays nothing uses) and the
+opt-in ``tune_for_throughput()`` (glibc keeps all freed memory for reuse,
+process-wide; see ``host_memory``).
 """
 
 from ..kernels.cpu import (
@@ -24,8 +33,13 @@ from ..kernels.cpu import (
     softmax_ce,
     sort,
 )
+from ..kernels.cpu.memory import empty_cache
+from ..kernels.cpu.threads import get_num_threads, prepare_device, set_num_threads
 from .base import Backend
-from .host_memory import keep_freed_memory as prepare_device
+from .host_memory import tune_for_throughput
+
+__all__ = ["CpuBackend", "tune_for_throughput", "set_num_threads", "get_num_threads",
+           "empty_cache"]
 
 
 class CpuBackend(Backend):

@@ -1,17 +1,17 @@
-"""How the CPU backend asks glibc to keep freed memory.
+"""An opt-in process-wide allocator setting for long CPU training runs.
 
-A training step allocates the same large activation and gradient arrays
-every time and frees them at the end. By default glibc serves large blocks
-with mmap and returns them (and the top of the heap) to the system as soon
-as they are freed, so the next step touches fresh pages and pays a page
-fault for each: on the small Inception net that was about a third of the
-step time. Raising the mmap and trim thresholds lets freed blocks be reused,
-as a caching allocator would. It only changes when memory goes back to the
-system, never what is computed. Set MINIDL_KEEP_MALLOC=1 to leave glibc's
-defaults alone; other C libraries are left alone as well."""
+minidl changes nothing in the process by itself. ``tune_for_throughput()``
+is for a user who owns the process (a training script, not a notebook that
+also runs other libraries) and wants glibc's malloc to keep freed memory:
+by default glibc serves large blocks with mmap and gives them (and the top
+of the heap) back to the system when they are freed, so the next training
+step touches fresh pages and pays a page fault for each. Raising the mmap
+and trim thresholds lets freed blocks be reused. It changes when memory goes
+back to the system, never what is computed, but it does so for every library
+in the process, which is why it is never applied implicitly.
+"""
 
 import ctypes
-import os
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -20,19 +20,18 @@ _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD = 32 * 1024 * 1024
 _TRIM_THRESHOLD = 512 * 1024 * 1024
 
-_tuned = False
 
-
-def keep_freed_memory():
-    """Apply the thresholds once per process; returns True when applied."""
-    global _tuned
-    if _tuned or not sys.platform.startswith("linux") or os.environ.get("MINIDL_KEEP_MALLOC"):
-        return _tuned
+def tune_for_throughput():
+    """Raise glibc malloc's mmap threshold (32 MiB) and trim threshold (512 MiB)
+    for the whole process, so freed activation arrays are reused instead of
+    returned to the system. Opt-in: call it once at the start of a training
+    script. Returns True when applied, False where the C library is not glibc
+    (nothing changes there)."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):  # not glibc
         return False
-    _tuned = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
-    return _tuned

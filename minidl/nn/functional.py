@@ -267,7 +267,7 @@ def cross_entropy(input, target, reduction="mean"):
         raise RuntimeError(f"{op}: empty batch")
     # An out-of-range label would index past a row inside the compiled kernel:
     # check before any kernel runs (one small copy for device labels).
-    host = target.detach().cpu().numpy()
+    host = target.numpy()
     low, high = int(host.min()), int(host.max())
     if low < 0 or high >= input.shape[1]:
         raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds for "

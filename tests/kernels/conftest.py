@@ -73,3 +73,15 @@ def gpu(request):
         pytest.skip("CUDA-only check: MINIDL_TEST_DEVICES does not include cuda")
     request.getfixturevalue("cuda_simulator")
     return get_backend("cuda")
+
+
+@pytest.fixture
+def cpu_pool(monkeypatch):
+    """Every CPU kernel goes through minidl's thread pool (4 threads, no grain
+    size), however small its input; the previous thread count is restored."""
+    from minidl.kernels.cpu import threads
+
+    monkeypatch.setattr(threads, "GRAIN", 0)
+    previous = threads.set_num_threads(4)
+    yield threads
+    threads.set_num_threads(previous)
