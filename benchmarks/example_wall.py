@@ -5,7 +5,7 @@ the cores; the ratio busy / quiet says how well minidl shares the machine
 example writes into a temporary folder, never into the repository; it needs
 MNIST (MINIDL_DATA or the cache).
 
-    python benchmarks/example_wall.py [--steps 5000] [--busy 2] [--rounds 1]
+    python benchmarks/example_wall.py [--steps 2000] [--busy 2] [--rounds 1]
 """
 
 import argparse
@@ -20,6 +20,7 @@ from processes import BusyLoad, machine_cpu_seconds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "mnist_bn.py")
+EXAMPLE_TIMEOUT_SECONDS = 1800
 
 
 def _children_cpu_seconds():
@@ -35,8 +36,12 @@ def run_example(steps, busy=0, kind="python"):
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out, BusyLoad(busy, kind):
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, EXAMPLE, "--steps", str(steps), "--out", out,
-                                 "--no-progress"], cwd=out, capture_output=True, text=True)
+        try:
+            result = subprocess.run([sys.executable, EXAMPLE, "--steps", str(steps), "--out",
+                                     out, "--no-progress"], cwd=out, capture_output=True,
+                                    text=True, timeout=EXAMPLE_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired as error:
+            raise RuntimeError(f"examples/mnist_bn.py took over {error.timeout:.0f} s") from None
         seconds = time.perf_counter() - started
     window = time.perf_counter() - start
     if result.returncode != 0:
@@ -67,7 +72,7 @@ def measure(steps, busy=2, rounds=1, kind="python"):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--busy", type=int, default=2)
     parser.add_argument("--busy-kind", choices=("python", "numpy"), default="python")
     parser.add_argument("--rounds", type=int, default=1)

@@ -211,13 +211,18 @@ def fairness_text(results):
 
 
 def profiles_text(results):
+    """minidl's profile of every missed target, mode by mode."""
+    return "\n".join(mode_profiles_text(mode, result)
+                     for mode, result in results["modes"].items())
+
+
+def mode_profiles_text(mode, result):
     lines = []
-    for mode, result in results["modes"].items():
-        for work, profiled in result.get("profiles", {}).items():
-            lines += [f"### {work}, {mode}", "",
-                      f"minidl's profiler over {profiled['steps']} steps (`with mdl.profile() "
-                      f"as p: ...; p.table()`); {profiled['step_ms']:.2f} ms a step with the "
-                      "timers in place:", "", profiled["table"], ""]
+    for work, profiled in result.get("profiles", {}).items():
+        lines += [f"### {work}, {mode}", "",
+                  f"minidl's profiler over {profiled['steps']} steps (`with mdl.profile() "
+                  f"as p: ...; p.table()`); {profiled['step_ms']:.2f} ms a step with the "
+                  "timers in place:", "", profiled["table"], ""]
     return "\n".join(lines)
 
 
@@ -263,7 +268,8 @@ def results_markdown(results):
              "files; the same weights and batches on both sides, checked below. Every "
              f"workload ran in {settings['rounds']} rounds in which the frameworks took turns "
              "(order alternating between rounds), each turn about "
-             f"{settings['turn_seconds']:g} s of steps after {settings['warmup_steps']} "
+             f"{settings['turn_seconds']:g} s of steps (at least {settings['min_repeats']}, at "
+             f"most {settings['max_repeats']}) after {settings['warmup_steps']} "
              f"untimed ones, starting from the initial weights, with a {settings['pause_s']:g} "
              "s pause between turns. A time is the median of all a framework's timed steps; "
              "speed-up = PyTorch time / minidl time (above 1: minidl faster); the per-round "
@@ -287,9 +293,13 @@ def results_markdown(results):
                         if failed else "."))
     lines += ["", "## Process isolation", "", fairness_text(results), ""]
     for mode, result in results["modes"].items():
-        lines += [f"## {mode_title(mode, settings['busy'], settings['busy_kind'])}", "",
-                  mode_table(result), ""]
-    profiles = profiles_text(results)
+        lines += [f"## {mode_title(mode, settings['busy'], settings['busy_kind'])}", ""]
+        torch_op = result["hello"]["minidl"].get("torch_op")
+        if torch_op:
+            lines += [f"The torch op the minidl worker ran before importing minidl: "
+                      f"`{torch_op}`.", ""]
+        lines += [mode_table(result), ""]
+    profiles = profiles_text(results).strip()
     if profiles:
         lines += ["## Where minidl's time goes in the missed targets", "", profiles]
     if "startup" in results:

@@ -13,8 +13,11 @@ Measured: batch norm forward + backward through the module API with autograd
 (4 shapes), the paper's MLP training step with and without batch norm, the
 small Inception training step, start-up time, a memory/leak check and the
 MNIST example's wall time. Each workload is timed in rounds in which the
-frameworks take turns (in alternating order), each turn many steps from the
-initial weights; a framework's time is the median of all its timed steps.
+frameworks take turns (in alternating order), each turn about --turn-seconds
+of steps (at least 10) from the initial weights; a framework's time is the
+median of all its timed steps. The CPU time other processes on the machine
+took during the turns is reported with each mode: numbers from a busy
+machine are marked unreliable.
 
 Modes, each with its own table:
   quiet  nothing else runs (beyond whatever else uses the machine);
@@ -56,14 +59,12 @@ from processes import BusyLoad, Worker, cpu_seconds, machine_cpu_seconds  # noqa
 MODES = ("quiet", "busy", "mixed")
 PAUSE_SECONDS = 0.1  # between turns, so a finished turn's spinning threads go idle
 WARMUP_STEPS = 2  # untimed steps at the start of every turn
-# A turn's steps are sized from a quiet estimate; where a mode slows a step
-# down a lot, the turn stops after this many times its planned seconds
-TURN_LIMIT = 3
 
-FULL = {"rounds": 7, "turn_seconds": 0.5, "min_repeats": 10, "max_repeats": 500,
-        "example_steps": 5000, "memory_steps": 1000, "startup_runs": 3, "cold_start": True}
-QUICK = {"rounds": 2, "turn_seconds": 0.1, "min_repeats": 3, "max_repeats": 100,
-         "example_steps": 500, "memory_steps": 200, "startup_runs": 1, "cold_start": False}
+# A turn times steps for turn_seconds, at least min_repeats and at most max_repeats
+FULL = {"rounds": 7, "turn_seconds": 0.5, "min_repeats": 10, "max_repeats": 2000,
+        "example_steps": 2000, "memory_steps": 1000, "startup_runs": 3, "cold_start": True}
+QUICK = {"rounds": 2, "turn_seconds": 0.1, "min_repeats": 3, "max_repeats": 500,
+         "example_steps": 300, "memory_steps": 200, "startup_runs": 1, "cold_start": False}
 
 
 class Run:
@@ -140,7 +141,7 @@ def run_checks(run, mode, workers, scalars):
     return records
 
 
-def timed_turn(run, mode, workers, name, work, repeats):
+def timed_turn(run, mode, workers, name, work):
     """One framework's turn. Returns its steps' seconds and a record of the
     turn: its wall time, the CPU seconds the other workers used meanwhile (they
     should sleep), and the CPU seconds processes outside this harness used
@@ -154,14 +155,15 @@ def timed_turn(run, mode, workers, name, work, repeats):
     with busy:
         start = time.perf_counter()
         seconds = workers[name].call(
-            "time", work=work, warmup=WARMUP_STEPS, repeats=repeats,
-            budget_s=TURN_LIMIT * run.settings["turn_seconds"],
+            "time", work=work, warmup=WARMUP_STEPS, repeats=run.settings["max_repeats"],
+            budget_s=run.settings["turn_seconds"],
             min_repeats=run.settings["min_repeats"])["seconds"]
         wall = time.perf_counter() - start
     window = time.perf_counter() - window_start
     machine_after, own_after = machine_cpu_seconds(), time.process_time()
-    used = {n: cpu_seconds(pid) - before[n] for n, pid in pids.items()
-            if before[n] is not None and cpu_seconds(pid) is not None}
+    after = {n: cpu_seconds(pid) for n, pid in pids.items()}
+    used = {n: after[n] - before[n] for n in pids
+            if before[n] is not None and after[n] is not None}
     turn = {"wall_s": wall, "window_s": window,
             "idle_workers_cpu_s": sum(v for n, v in used.items() if n != name)}
     if machine_before is not None and machine_after is not None:
@@ -170,10 +172,55 @@ def timed_turn(run, mode, workers, name, work, repeats):
     return seconds, turn
 
 
+def time_in_rounds(run, mode, workers, result):
+    """Every workload, every framework taking its turn, round after round;
+    adds each one's timing and the load records to ``result``."""
+    rounds = run.settings["rounds"]
+    seconds = {}  # (work, framework) -> one list of step seconds per round
+    for round_index in range(rounds):
+        outside_before = result.get("outside_cpu_s", 0.0)
+        windows_before = result.get("windows_s", 0.0)
+        for work in run.works:
+            names = frameworks_for(run, mode, work)
+            if round_index % 2:
+                names = names[::-1]  # alternate who goes first
+            for name in names:
+                steps, turn = timed_turn(run, mode, workers, name, work)
+                seconds.setdefault((work, name), []).append(steps)
+                result["idle_cpu_s"] += turn["idle_workers_cpu_s"]
+                result["turns_s"] += turn["wall_s"]
+                if "outside_cpu_s" in turn:
+                    result["outside_cpu_s"] = (result.get("outside_cpu_s", 0.0)
+                                               + turn["outside_cpu_s"])
+                    result["windows_s"] = result.get("windows_s", 0.0) + turn["window_s"]
+                time.sleep(PAUSE_SECONDS)
+        outside = result.get("outside_cpu_s", 0.0) - outside_before
+        window = result.get("windows_s", 0.0) - windows_before
+        note = (f"; other processes on the machine used {report.share(outside, window):.0%} "
+                "of its CPU" if window else "")
+        print(f"  {mode}: round {round_index + 1}/{rounds} done{note}", flush=True)
+    for (work, name), per_round in seconds.items():
+        result["timings"].setdefault(work, {})[name] = {
+            "median_ms": 1000 * float(np.median(np.concatenate(per_round))),
+            "round_ms": [1000 * float(np.median(r)) for r in per_round],
+            "steps": int(sum(len(r) for r in per_round))}
+
+
+def profile_missed(run, mode, workers, result):
+    """minidl's profile of each workload whose target ``mode`` missed, under
+    the mode's conditions (busy processes running in the busy mode)."""
+    for work, _, _, met in result["targets"]:
+        if met is False:
+            step_ms = result["timings"][work]["minidl"]["median_ms"]
+            steps = int(min(200, max(5, 500 / max(step_ms, 1e-3))))  # about 0.5 s
+            with BusyLoad(run.args.busy if mode == "busy" else 0, run.args.busy_kind):
+                result["profiles"][work] = workers["minidl"].call("profile", work=work,
+                                                                  steps=steps)
+
+
 def run_mode(run, mode):
     """Set up the workers of ``mode``, check equivalence, time every workload in
     rounds, and profile minidl where a target is missed."""
-    settings = run.settings
     result = {"mode": mode, "hello": {}, "facts_start": {}, "facts_end": {}, "timings": {},
               "idle_cpu_s": 0.0, "turns_s": 0.0, "profiles": {}}
     workers = start_workers(run, mode)
@@ -183,13 +230,10 @@ def run_mode(run, mode):
             result["facts_start"][name] = worker.call("facts")
         if "numpy" in workers:
             result["copy_gbs"] = workers["numpy"].call("copy_bandwidth", repeats=20)["gbs"]
-        repeats = {}
         for work in run.works:
             for name in frameworks_for(run, mode, work):
-                estimate = workers[name].call("setup", work=work, inputs=run.work_inputs(work),
-                                              weights=run.work_weights(work))["estimate_s"]
-                repeats[work, name] = int(min(settings["max_repeats"], max(
-                    settings["min_repeats"], settings["turn_seconds"] / max(estimate, 1e-9))))
+                workers[name].call("setup", work=work, inputs=run.work_inputs(work),
+                                   weights=run.work_weights(work))
         scalars = {}
         result["checks"] = run_checks(run, mode, workers, scalars)
         result["losses"] = {work: {name: s.get("losses") for name, s in by_fw.items()}
@@ -197,44 +241,9 @@ def run_mode(run, mode):
         print(report.checks_text(mode, result["checks"]), flush=True)
         if run.args.check_only:
             return result
-        seconds = {}  # (work, framework) -> one list of step seconds per round
-        for round_index in range(settings["rounds"]):
-            outside_before = result.get("outside_cpu_s", 0.0)
-            windows_before = result.get("windows_s", 0.0)
-            for work in run.works:
-                names = frameworks_for(run, mode, work)
-                if round_index % 2:
-                    names = names[::-1]  # alternate who goes first
-                for name in names:
-                    steps, turn = timed_turn(run, mode, workers, name, work,
-                                             repeats[work, name])
-                    seconds.setdefault((work, name), []).append(steps)
-                    result["idle_cpu_s"] += turn["idle_workers_cpu_s"]
-                    result["turns_s"] += turn["wall_s"]
-                    if "outside_cpu_s" in turn:
-                        result["outside_cpu_s"] = (result.get("outside_cpu_s", 0.0)
-                                                   + turn["outside_cpu_s"])
-                        result["windows_s"] = result.get("windows_s", 0.0) + turn["window_s"]
-                    time.sleep(PAUSE_SECONDS)
-            outside = result.get("outside_cpu_s", 0.0) - outside_before
-            window = result.get("windows_s", 0.0) - windows_before
-            note = (f"; other processes on the machine used {report.share(outside, window):.0%} "
-                    "of its CPU" if window else "")
-            print(f"  {mode}: round {round_index + 1}/{settings['rounds']} done{note}",
-                  flush=True)
-        for (work, name), rounds in seconds.items():
-            result["timings"].setdefault(work, {})[name] = {
-                "median_ms": 1000 * float(np.median(np.concatenate(rounds))),
-                "round_ms": [1000 * float(np.median(r)) for r in rounds],
-                "steps": int(sum(len(r) for r in rounds))}
+        time_in_rounds(run, mode, workers, result)
         result["targets"] = report.targets_for(mode, result["timings"])
-        for work, _, _, met in result["targets"]:
-            if met is False:
-                timing = result["timings"][work]["minidl"]["median_ms"]
-                steps = int(min(200, max(5, 500 / max(timing, 1e-3))))
-                with BusyLoad(run.args.busy if mode == "busy" else 0, run.args.busy_kind):
-                    result["profiles"][work] = workers["minidl"].call("profile", work=work,
-                                                                      steps=steps)
+        profile_missed(run, mode, workers, result)
         for name, worker in workers.items():
             result["facts_end"][name] = worker.call("facts")
         result["threading_layer"] = workers["minidl"].call("threading_layer")
@@ -296,7 +305,7 @@ def parse_args(argv=None):
     parser.add_argument("--turn-seconds", type=float,
                         help="about how long each turn times steps (default 0.5, quick 0.1)")
     parser.add_argument("--example-steps", type=int,
-                        help="steps of examples/mnist_bn.py (default 5000, quick 500)")
+                        help="steps of examples/mnist_bn.py (default 2000, quick 300)")
     parser.add_argument("--skip-example", action="store_true",
                         help="do not time examples/mnist_bn.py")
     parser.add_argument("--skip-startup", action="store_true",
@@ -347,6 +356,7 @@ def main(argv=None):
             results["modes"][mode] = run_mode(run, mode)
             if not args.check_only:
                 print(report.mode_table(results["modes"][mode]), flush=True)
+                print(report.mode_profiles_text(mode, results["modes"][mode]), flush=True)
         if args.check_only:
             checks = results["modes"]["quiet"]["checks"]
             return 0 if checks and all(c["passed"] for c in checks) else 1
