@@ -229,8 +229,10 @@ def mode_profiles_text(mode, result):
 def versions_text(results):
     first = next(iter(results["modes"].values()))
     ours = first["hello"]["minidl"]
+    threading = first.get("threading", {})
     text = (f"minidl {ours['minidl']}, NumPy {ours['numpy']}, Numba {ours['numba']} "
-            f"({ours['threads']} threads, threading layer {first.get('threading_layer')})")
+            f"({threading.get('threads', '?')} threads, threading layer "
+            f"{threading.get('layer', '?')})")
     if "torch" in first["hello"]:
         theirs = first["hello"]["torch"]
         text += (f", PyTorch {theirs['torch']} ({theirs['threads']} threads, "

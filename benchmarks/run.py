@@ -14,7 +14,7 @@ Measured: batch norm forward + backward through the module API with autograd
 small Inception training step, start-up time, a memory/leak check and the
 MNIST example's wall time. Each workload is timed in rounds in which the
 frameworks take turns (in alternating order), each turn about --turn-seconds
-of steps (at least 10) from the initial weights; a framework's time is the
+of steps (at least 5) from the initial weights; a framework's time is the
 median of all its timed steps. The CPU time other processes on the machine
 took during the turns is reported with each mode: numbers from a busy
 machine are marked unreliable.
@@ -61,7 +61,7 @@ PAUSE_SECONDS = 0.1  # between turns, so a finished turn's spinning threads go i
 WARMUP_STEPS = 2  # untimed steps at the start of every turn
 
 # A turn times steps for turn_seconds, at least min_repeats and at most max_repeats
-FULL = {"rounds": 7, "turn_seconds": 0.5, "min_repeats": 10, "max_repeats": 2000,
+FULL = {"rounds": 7, "turn_seconds": 0.5, "min_repeats": 5, "max_repeats": 2000,
         "example_steps": 2000, "memory_steps": 1000, "startup_runs": 3, "cold_start": True}
 QUICK = {"rounds": 2, "turn_seconds": 0.1, "min_repeats": 3, "max_repeats": 500,
          "example_steps": 300, "memory_steps": 200, "startup_runs": 1, "cold_start": False}
@@ -246,7 +246,7 @@ def run_mode(run, mode):
         profile_missed(run, mode, workers, result)
         for name, worker in workers.items():
             result["facts_end"][name] = worker.call("facts")
-        result["threading_layer"] = workers["minidl"].call("threading_layer")
+        result["threading"] = workers["minidl"].call("threading")
     finally:
         for worker in workers.values():
             worker.close()

@@ -117,17 +117,20 @@ def make_workload(name, inputs, weights):
 
 
 def hello():
+    # Nothing here may touch Numba's thread pool (numba.get_num_threads() starts
+    # it): minidl configures the pool before its first kernel runs, and a pool
+    # started earlier by the harness would measure a setting users never get.
     return {"minidl": mdl.__version__, "numpy": np.__version__, "numba": numba.__version__,
-            "threads": numba.get_num_threads(), "mixed": MIXED,
-            "torch_op": TORCH_OP if MIXED else None}
+            "mixed": MIXED, "torch_op": TORCH_OP if MIXED else None}
 
 
-def threading_layer():
-    """Numba's threading layer (known once a parallel kernel has run)."""
+def threading():
+    """Numba's threading layer and thread count, asked only after the work ran."""
     try:
-        return numba.threading_layer()
+        layer = numba.threading_layer()
     except ValueError:
-        return "not started"
+        layer = "not started"
+    return {"layer": layer, "threads": numba.get_num_threads()}
 
 
 def profile(works, work, steps):
@@ -194,7 +197,7 @@ def main():
         print(json.dumps(memory_check(args.memory_check, args.inputs, args.weights)))
         return
     handlers, works = worker_loop.workload_handlers(make_workload)
-    worker_loop.serve({"hello": hello, "threading_layer": threading_layer,
+    worker_loop.serve({"hello": hello, "threading": threading,
                        "profile": lambda work, steps: profile(works, work, steps),
                        **handlers})
 
