@@ -26,10 +26,10 @@ Modes, each with its own table:
   mixed  minidl runs in a process that imported torch and ran one torch op
          first (the notebook case); PyTorch still runs in its clean process.
 
-    python benchmarks/run.py                       # quiet, busy 2, mixed: ~10 min
-    python benchmarks/run.py --quick               # a smoke run, ~1-2 min
+    python benchmarks/run.py                 # quiet, busy 2, mixed: ~10 min when quiet
+    python benchmarks/run.py --quick         # a smoke run, ~2 min when quiet
     python benchmarks/run.py --modes quiet,mixed --busy 3 --out /tmp/results.md
-    python benchmarks/run.py --check-only          # the equivalence checks alone
+    python benchmarks/run.py --check-only    # the equivalence checks alone
 
 PyTorch is optional: without it, the PyTorch columns and targets say so.
 """
