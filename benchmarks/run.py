@@ -1,18 +1,42 @@
-"""All of the project's performance measurements in one run, written to
-benchmarks/RESULTS.md: batch norm forward+backward against PyTorch and NumPy
-(with the achieved bandwidth against a copy measured in the same run), the
-training steps of the MNIST MLP and the small Inception net against PyTorch,
-start-up time with a warm and a cold Numba cache, and the memory of a
-training step (peak, and growth over many steps, which would show a leak).
+"""minidl against PyTorch (CPU) and NumPy, measured fairly, written to
+benchmarks/RESULTS.md.
 
-    python benchmarks/run.py [--repeats 30] [--rounds 5] [--out benchmarks/RESULTS.md]
+Every framework runs in a worker process of its own: PyTorch and the NumPy
+reference in processes that never import minidl, minidl in one that never
+imports torch (except in the mixed mode, on purpose). This script imports
+neither. Inputs and weights travel as .npy files in a temporary folder: the
+inputs are written here with NumPy, the weights by a minidl process from its
+models with a fixed seed; before anything is timed, each workload's outputs
+are compared across frameworks (same weights, same batch).
 
-PyTorch is optional: without it those columns say so. Every framework runs in
-a process of its own (two OpenMP pools in one process slow both down).
+Measured: batch norm forward + backward through the module API with autograd
+(4 shapes), the paper's MLP training step with and without batch norm, the
+small Inception training step, start-up time, a memory/leak check and the
+MNIST example's wall time. Each workload is timed in rounds in which the
+frameworks take turns (in alternating order), each turn about --turn-seconds
+of steps (at least 5) from the initial weights; a framework's time is the
+median of all its timed steps. The CPU time other processes on the machine
+took during the turns is reported with each mode: numbers from a busy
+machine are marked unreliable.
+
+Modes, each with its own table:
+  quiet  nothing else runs (beyond whatever else uses the machine);
+  busy   N busy-looping processes run during every turn of every framework
+         (started before it, stopped after);
+  mixed  minidl runs in a process that imported torch and ran one torch op
+         first (the notebook case); PyTorch still runs in its clean process.
+
+    python benchmarks/run.py                 # quiet, busy 2, mixed: ~10 min when quiet
+    python benchmarks/run.py --quick         # a smoke run, ~2 min when quiet
+    python benchmarks/run.py --modes quiet,mixed --busy 3 --out /tmp/results.md
+    python benchmarks/run.py --check-only    # the equivalence checks alone
+
+PyTorch is optional: without it, the PyTorch columns and targets say so.
 """
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -26,203 +50,237 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import train_step  # noqa: E402  (the training-step workloads and workers)
+import equivalence  # noqa: E402
+import example_wall  # noqa: E402
+import report  # noqa: E402
+import workloads  # noqa: E402
+from processes import BusyLoad, Worker, cpu_seconds, machine_cpu_seconds  # noqa: E402
 
-BN_SHAPES = [(64, 32, 28, 28), (256, 64, 14, 14), (60, 100), (1024, 1024)]
-STEP_TARGETS = {"paper MLP, batch 60, no BN": 1.2, "paper MLP, batch 60, BN": 1.5,
-                "small Inception, batch 64, BN": 2.0}
-STARTUP_TARGET_SECONDS = 2.0
-BYTES_PER_ELEMENT = 16  # fwd reads x, writes y; bwd reads x and dy, writes dx (float32)
+MODES = ("quiet", "busy", "mixed")
+PAUSE_SECONDS = 0.1  # between turns, so a finished turn's spinning threads go idle
+WARMUP_STEPS = 2  # untimed steps at the start of every turn
+
+# A turn times steps for turn_seconds, at least min_repeats and at most max_repeats
+FULL = {"rounds": 7, "turn_seconds": 0.5, "min_repeats": 5, "max_repeats": 2000,
+        "example_steps": 2000, "memory_steps": 1000, "startup_runs": 3, "cold_start": True}
+QUICK = {"rounds": 2, "turn_seconds": 0.1, "min_repeats": 3, "max_repeats": 500,
+         "example_steps": 300, "memory_steps": 200, "startup_runs": 1, "cold_start": False}
 
 
-def median_ms(fn, repeats, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
+class Run:
+    """The settings and folders of one harness run."""
+
+    def __init__(self, args, folder):
+        self.args = args
+        self.settings = dict(QUICK if args.quick else FULL)
+        for name in ("rounds", "turn_seconds", "example_steps"):
+            if getattr(args, name) is not None:
+                self.settings[name] = getattr(args, name)
+        self.folder = folder
+        self.inputs = os.path.join(folder, "inputs")
+        self.weights = os.path.join(folder, "weights")
+        self.logs = os.path.join(folder, "logs")
+        self.have_torch = importlib.util.find_spec("torch") is not None
+        self.works = [work for work in workloads.all_workloads()
+                      if not args.only or any(part.lower() in work.lower() for part in args.only)]
+
+    def work_inputs(self, work):
+        return os.path.join(self.inputs, workloads.folder_name(work))
+
+    def work_weights(self, work):
+        if workloads.bn_shape(work) is not None:
+            return None
+        return os.path.join(self.weights, workloads.folder_name(work))
+
+
+def frameworks_for(run, mode, work):
+    """Which workers time ``work`` in ``mode``: minidl, PyTorch when installed,
+    and the NumPy reference for batch norm in the quiet mode."""
+    names = ["minidl"]
+    if run.have_torch:
+        names.append("torch")
+    if mode == "quiet" and workloads.bn_shape(work) is not None:
+        names.append("numpy")
+    return names
+
+
+def start_workers(run, mode):
+    workers = {}
+    os.makedirs(run.logs, exist_ok=True)
+    args = ["--mixed"] if mode == "mixed" else []
+    wanted = [("minidl", "minidl", args)]
+    if run.have_torch:
+        wanted.append(("torch", "PyTorch", ()))
+    if mode == "quiet":
+        wanted.append(("numpy", "NumPy", ()))
+    for name, label, worker_args in wanted:
+        workers[name] = Worker(label, f"worker_{name}.py", worker_args,
+                               os.path.join(run.logs, f"{mode}-{name}.log"))
+    return workers
+
+
+def run_checks(run, mode, workers, scalars):
+    """Each workload's outputs in every framework against the reference
+    (PyTorch, or NumPy without it); returns the records of equivalence.compare."""
+    records = []
+    for work in run.works:
+        names = frameworks_for(run, mode, work)
+
+        def out(name, work=work):
+            return os.path.join(run.folder, "checks", mode, name, workloads.folder_name(work))
+
+        scalars[work] = {name: workers[name].call("check", work=work, out=out(name))
+                         for name in names}
+        reference = "torch" if "torch" in names else ("numpy" if "numpy" in names else None)
+        if reference is None:
+            continue
+        for name in names:
+            if name != reference:
+                records += equivalence.compare(work, name, reference, out, scalars[work],
+                                               workloads.bn_shape(work) is not None)
+    return records
+
+
+def timed_turn(run, mode, workers, name, work):
+    """One framework's turn. Returns its steps' seconds and a record of the
+    turn: its wall time, the CPU seconds the other workers used meanwhile (they
+    should sleep), and the CPU seconds processes outside this harness used
+    (other users of the machine), with the seconds of the window they were
+    counted in."""
+    pids = {n: w.pid for n, w in workers.items()}
+    before = {n: cpu_seconds(pid) for n, pid in pids.items()}
+    machine_before, own_before = machine_cpu_seconds(), time.process_time()
+    window_start = time.perf_counter()
+    busy = BusyLoad(run.args.busy if mode == "busy" else 0, run.args.busy_kind)
+    with busy:
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+        seconds = workers[name].call(
+            "time", work=work, warmup=WARMUP_STEPS, repeats=run.settings["max_repeats"],
+            budget_s=run.settings["turn_seconds"],
+            min_repeats=run.settings["min_repeats"])["seconds"]
+        wall = time.perf_counter() - start
+    window = time.perf_counter() - window_start
+    machine_after, own_after = machine_cpu_seconds(), time.process_time()
+    after = {n: cpu_seconds(pid) for n, pid in pids.items()}
+    used = {n: after[n] - before[n] for n in pids
+            if before[n] is not None and after[n] is not None}
+    turn = {"wall_s": wall, "window_s": window,
+            "idle_workers_cpu_s": sum(v for n, v in used.items() if n != name)}
+    if machine_before is not None and machine_after is not None:
+        ours = sum(used.values()) + busy.cpu_seconds + (own_after - own_before)
+        turn["outside_cpu_s"] = max(0.0, machine_after - machine_before - ours)
+    return seconds, turn
 
 
-def bn_inputs(shape):
-    rng = np.random.default_rng(0)
-    return (rng.standard_normal(shape, dtype=np.float32),
-            rng.standard_normal(shape, dtype=np.float32),
-            rng.standard_normal(shape[1], dtype=np.float32),
-            rng.standard_normal(shape[1], dtype=np.float32))
+def time_in_rounds(run, mode, workers, result):
+    """Every workload, every framework taking its turn, round after round;
+    adds each one's timing and the load records to ``result``."""
+    rounds = run.settings["rounds"]
+    seconds = {}  # (work, framework) -> one list of step seconds per round
+    for round_index in range(rounds):
+        outside_before = result.get("outside_cpu_s", 0.0)
+        windows_before = result.get("windows_s", 0.0)
+        for work in run.works:
+            names = frameworks_for(run, mode, work)
+            if round_index % 2:
+                names = names[::-1]  # alternate who goes first
+            for name in names:
+                steps, turn = timed_turn(run, mode, workers, name, work)
+                seconds.setdefault((work, name), []).append(steps)
+                result["idle_cpu_s"] += turn["idle_workers_cpu_s"]
+                result["turns_s"] += turn["wall_s"]
+                if "outside_cpu_s" in turn:
+                    result["outside_cpu_s"] = (result.get("outside_cpu_s", 0.0)
+                                               + turn["outside_cpu_s"])
+                    result["windows_s"] = result.get("windows_s", 0.0) + turn["window_s"]
+                time.sleep(PAUSE_SECONDS)
+        outside = result.get("outside_cpu_s", 0.0) - outside_before
+        window = result.get("windows_s", 0.0) - windows_before
+        note = (f"; other processes on the machine used {report.share(outside, window):.0%} "
+                "of its CPU" if window else "")
+        print(f"  {mode}: round {round_index + 1}/{rounds} done{note}", flush=True)
+    for (work, name), per_round in seconds.items():
+        result["timings"].setdefault(work, {})[name] = {
+            "median_ms": 1000 * float(np.median(np.concatenate(per_round))),
+            "round_ms": [1000 * float(np.median(r)) for r in per_round],
+            "steps": int(sum(len(r) for r in per_round))}
 
 
-def bn_worker(framework, shape, repeats):
-    """Median ms of one training-mode batch norm forward + backward."""
-    x, dy, gamma, beta = bn_inputs(shape)
-    if framework == "minidl":
-        from minidl.backend import get_backend
-
-        backend = get_backend("cpu")  # the CPU backend's memory policy applies
-
-        def run():
-            _, mean, _, invstd = backend.batch_norm_forward_train(x, gamma, beta, 1e-5)
-            backend.batch_norm_backward(dy, x, gamma, mean, invstd)
-
-        # where the time goes: the two halves timed on their own
-        _, mean, _, invstd = backend.batch_norm_forward_train(x, gamma, beta, 1e-5)
-        forward = median_ms(lambda: backend.batch_norm_forward_train(x, gamma, beta, 1e-5),
-                            repeats)
-        backward = median_ms(lambda: backend.batch_norm_backward(dy, x, gamma, mean, invstd),
-                             repeats)
-        from access_pattern import read_bandwidths
-
-        by_channel, in_order = read_bandwidths(shape, repeats)
-        return {"ms": median_ms(run, repeats), "forward_ms": forward, "backward_ms": backward,
-                "read_channel_gbs": by_channel, "read_contiguous_gbs": in_order}
-    elif framework == "numpy":
-        sys.path.insert(0, HERE)
-        from batchnorm_cpu import numpy_bn_forward_backward
-
-        def run():
-            numpy_bn_forward_backward(x, gamma, beta, dy)
-    else:
-        import torch
-
-        tx = torch.from_numpy(x).requires_grad_(True)
-        tdy, tg, tb = torch.from_numpy(dy), torch.from_numpy(gamma), torch.from_numpy(beta)
-        tg.requires_grad_(True)
-        tb.requires_grad_(True)
-
-        def run():
-            y = torch.nn.functional.batch_norm(tx, None, None, tg, tb, training=True)
-            y.backward(tdy)
-    return {"ms": median_ms(run, repeats)}
+def profile_missed(run, mode, workers, result):
+    """minidl's profile of each workload whose target ``mode`` missed, under
+    the mode's conditions (busy processes running in the busy mode)."""
+    for work, _, _, met in result["targets"]:
+        if met is False:
+            step_ms = result["timings"][work]["minidl"]["median_ms"]
+            steps = int(min(200, max(5, 500 / max(step_ms, 1e-3))))  # about 0.5 s
+            with BusyLoad(run.args.busy if mode == "busy" else 0, run.args.busy_kind):
+                result["profiles"][work] = workers["minidl"].call("profile", work=work,
+                                                                  steps=steps)
 
 
-def interleaved(measurements, rounds):
-    """Run every measurement once per round, taking turns, and keep each one's median
-    round: the machine's speed drifts over minutes, and taking turns lets the drift
-    hit every framework alike instead of whichever happened to run during a slow
-    spell. ``measurements`` maps a name to a function returning {"ms": ...}."""
-    results = {name: [] for name in measurements}
-    for _ in range(rounds):
-        for name, measure in measurements.items():
-            results[name].append(measure())
-    return {name: sorted(runs, key=lambda r: r["ms"])[len(runs) // 2]
-            for name, runs in results.items()}
+def run_mode(run, mode):
+    """Set up the workers of ``mode``, check equivalence, time every workload in
+    rounds, and profile minidl where a target is missed."""
+    result = {"mode": mode, "hello": {}, "facts_start": {}, "facts_end": {}, "timings": {},
+              "idle_cpu_s": 0.0, "turns_s": 0.0, "profiles": {}}
+    workers = start_workers(run, mode)
+    try:
+        for name, worker in workers.items():
+            result["hello"][name] = worker.call("hello")
+            result["facts_start"][name] = worker.call("facts")
+        if "numpy" in workers:
+            result["copy_gbs"] = workers["numpy"].call("copy_bandwidth", repeats=20)["gbs"]
+        for work in run.works:
+            for name in frameworks_for(run, mode, work):
+                workers[name].call("setup", work=work, inputs=run.work_inputs(work),
+                                   weights=run.work_weights(work))
+        scalars = {}
+        result["checks"] = run_checks(run, mode, workers, scalars)
+        result["losses"] = {work: {name: s.get("losses") for name, s in by_fw.items()}
+                            for work, by_fw in scalars.items()}
+        print(report.checks_text(mode, result["checks"]), flush=True)
+        if run.args.check_only:
+            return result
+        time_in_rounds(run, mode, workers, result)
+        result["targets"] = report.targets_for(mode, result["timings"])
+        profile_missed(run, mode, workers, result)
+        for name, worker in workers.items():
+            result["facts_end"][name] = worker.call("facts")
+        result["threading"] = workers["minidl"].call("threading")
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return result
 
 
-def copy_bandwidth_gbs(repeats):
-    """Read + write bandwidth of a 64 MiB copy, in GB/s (two threads' worth
-    is what NumPy's single-threaded copy gets; reported as measured)."""
-    src = np.ones(16 * 1024 * 1024, dtype=np.float32)
-    dst = np.empty_like(src)
-    ms = median_ms(lambda: np.copyto(dst, src), repeats)
-    return 2 * src.nbytes / (ms / 1000) / 1e9
+def startup_seconds(framework, runs, env=None):
+    times = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, os.path.join(HERE, "startup.py"), framework],
+                              capture_output=True, text=True, check=True, env=env, cwd=HERE)
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return float(np.median(times))
 
 
-def run_self(*args):
-    result = subprocess.run([sys.executable, __file__, *args], capture_output=True,
-                            text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def startup_and_memory(run):
+    settings = run.settings
+    startup_seconds("minidl", 1)  # fills Numba's cache if it is empty
+    result = {"minidl_warm_s": startup_seconds("minidl", settings["startup_runs"])}
+    if run.have_torch:
+        result["torch_s"] = startup_seconds("torch", settings["startup_runs"])
+    if settings["cold_start"]:
+        with tempfile.TemporaryDirectory() as empty_cache:
+            result["minidl_cold_s"] = startup_seconds(
+                "minidl", 1, dict(os.environ, NUMBA_CACHE_DIR=empty_cache))
+    done = subprocess.run([sys.executable, os.path.join(HERE, "worker_minidl.py"),
+                           "--memory-check", str(settings["memory_steps"]),
+                           "--inputs", run.inputs, "--weights", run.weights],
+                          capture_output=True, text=True, check=True, cwd=HERE)
+    result["memory"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
-STARTUP_SCRIPT = """
-import time
-start = time.perf_counter()
-import numpy as np, minidl as mdl, minidl.functional as F
-from minidl import optim
-from minidl.models import PaperMLP
-model = PaperMLP(batch_norm=True)
-opt = optim.SGD(model.parameters(), lr=0.5)
-x = mdl.tensor(np.random.rand(60, 784)); y = mdl.tensor(np.random.randint(0, 10, 60))
-loss = F.cross_entropy(model(x), y); loss.backward(); opt.step(); loss.item()
-print(time.perf_counter() - start)
-"""
-
-
-def startup_seconds(cache_dir=None):
-    env = dict(os.environ)
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
-    result = subprocess.run([sys.executable, "-c", STARTUP_SCRIPT], capture_output=True,
-                            text=True, check=True, env=env)
-    return float(result.stdout.strip().splitlines()[-1])
-
-
-def memory_worker(steps):
-    """Peak RSS and traced-memory growth over a run of MLP+BN training steps."""
-    import resource
-    import tracemalloc
-
-    import minidl as mdl
-    import minidl.functional as F
-    from minidl import optim
-    from minidl.models import PaperMLP
-
-    mdl.manual_seed(0)
-    model = PaperMLP(batch_norm=True)
-    opt = optim.SGD(model.parameters(), lr=0.5)
-    rng = np.random.default_rng(0)
-    x = mdl.tensor(rng.random((60, 784)))
-    y = mdl.tensor(rng.integers(0, 10, 60))
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    # Warm up past the point where NumPy's and Numba's internal caches stop
-    # filling (traced memory plateaus after a few hundred steps), then look
-    # for growth between two later points: a leak grows linearly with steps.
-    for _ in range(1000):
-        step()
-    tracemalloc.start()
-    for _ in range(100):
-        step()
-    after_first = tracemalloc.get_traced_memory()[0]
-    for _ in range(steps):
-        step()
-    after_many = tracemalloc.get_traced_memory()[0]
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"peak_traced_kib": peak / 1024, "growth_bytes": after_many - after_first,
-            "steps": steps, "max_rss_mib": rss_kib / 1024}
-
-
-def profile_worker(steps):
-    """The minidl profiler's table for the small Inception training step."""
-    import minidl as mdl
-
-    make_ours, _, x, y, lr = train_step.WORKLOADS["small Inception, batch 64, BN"]
-    mdl.manual_seed(0)
-    step = train_step.minidl_step(make_ours(), x, y, lr)
-    for _ in range(3):
-        step()
-    with mdl.profile() as p:
-        for _ in range(steps):
-            step()
-    matmul_seconds = p.stats[("primitive", "cpu.matmul")][1]
-    return {"table": p.table(limit=8), "step_ms": 1000 * p.wall / steps,
-            "matmul_ms": 1000 * matmul_seconds / steps}
-
-
-def versions():
-    import numba
-
-    import minidl
-
-    info = [f"Python {platform.python_version()}", f"numpy {np.__version__}",
-            f"numba {numba.__version__}", f"minidl {minidl.__version__}"]
-    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__,"
-                            " torch.get_num_threads())"], capture_output=True, text=True)
-    torch_info = probe.stdout.split() if probe.returncode == 0 else None
-    info.append(f"PyTorch {torch_info[0]} ({torch_info[1]} threads)" if torch_info
-                else "PyTorch not installed")
-    return info, torch_info is not None
-
-
-def cpu_name():
+def cpu_model():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
@@ -233,183 +291,96 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def main():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds taking turns between frameworks (median kept)")
+    parser.add_argument("--quick", action="store_true",
+                        help="few rounds and short turns: a smoke run of everything")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="comma-separated modes to run (default: quiet,busy,mixed)")
+    parser.add_argument("--busy", type=int, default=2, metavar="N",
+                        help="busy-looping processes in the busy mode (default 2)")
+    parser.add_argument("--busy-kind", choices=("python", "numpy"), default="python",
+                        help="what the busy processes loop on (default: plain Python)")
+    parser.add_argument("--rounds", type=int, help="rounds of turns (default 7, quick 2)")
+    parser.add_argument("--turn-seconds", type=float,
+                        help="about how long each turn times steps (default 0.5, quick 0.1)")
+    parser.add_argument("--example-steps", type=int,
+                        help="steps of examples/mnist_bn.py (default 2000, quick 300)")
+    parser.add_argument("--skip-example", action="store_true",
+                        help="do not time examples/mnist_bn.py")
+    parser.add_argument("--skip-startup", action="store_true",
+                        help="do not measure start-up time and memory")
+    parser.add_argument("--check-only", action="store_true",
+                        help="run the equivalence checks (quiet workers) and stop")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="only the workloads whose name contains TEXT (repeatable), "
+                        "e.g. --only Inception --only 'MLP step, BN'")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
-    parser.add_argument("--bn-worker", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--memory-worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--profile-worker", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.bn_worker:
-        framework, shape = args.bn_worker[0], tuple(json.loads(args.bn_worker[1]))
-        print(json.dumps(bn_worker(framework, shape, args.repeats)))
-        return
-    if args.profile_worker:
-        print(json.dumps(profile_worker(args.profile_worker)))
-        return
-    if args.memory_worker:
-        print(json.dumps(memory_worker(args.memory_worker)))
-        return
+    parser.add_argument("--json", help="also write the raw results as JSON here")
+    args = parser.parse_args(argv)
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in args.modes if m not in MODES]
+    if unknown or not args.modes:
+        parser.error(f"--modes: choose from {', '.join(MODES)}, got {args.modes}")
+    if args.busy < 1 and "busy" in args.modes:
+        parser.error("--busy must be >= 1")
+    if args.only and not any(part.lower() in work.lower() for part in args.only
+                             for work in workloads.all_workloads()):
+        parser.error(f"--only {args.only}: no workload matches; they are "
+                     + "; ".join(workloads.all_workloads()))
+    if args.check_only:
+        args.modes = ["quiet"]
+    return args
 
-    info, have_torch = versions()
-    lines = ["# Benchmark results", "",
-             f"{datetime.date.today()}, {cpu_name()}, {os.cpu_count()} cores; "
-             + ", ".join(info) + f". Medians of {args.repeats} runs after warm-up, "
-             f"measured in {args.rounds} rounds that take turns between the frameworks (each in a process of its own), "
-             "keeping each one's median round; "
-             "every ratio below was measured in this one run.", ""]
 
-    targets = []  # (what, measured ratio, target ratio)
-    bandwidth = copy_bandwidth_gbs(args.repeats)
-    lines += ["## Batch norm forward + backward (training, float32)", "",
-              f"Copy bandwidth measured in this run: {bandwidth:.1f} GB/s (read + write, "
-              f"np.copyto of 64 MiB). Achieved bandwidth counts {BYTES_PER_ELEMENT} bytes "
-              "per element; a share above 100% means part of the array was still in the "
-              "cache from the previous repeat.", "",
-              "| shape | minidl ms | PyTorch ms | NumPy ms | vs PyTorch | vs NumPy | "
-              "bandwidth (share of copy) |",
-              "|---|---|---|---|---|---|---|"]
-    bn_details = []
-    bn_missed = []
-    for shape in BN_SHAPES:
-        shape_arg = json.dumps(list(shape))
-        frameworks = ("minidl", "numpy", "torch") if have_torch else ("minidl", "numpy")
-        measured = interleaved(
-            {fw: (lambda fw=fw: run_self("--bn-worker", fw, shape_arg, "--repeats",
-                                         str(args.repeats))) for fw in frameworks},
-            args.rounds)
-        mine = measured["minidl"]
-        ours = mine["ms"]
-        ref = measured["numpy"]["ms"]
-        theirs = measured["torch"]["ms"] if have_torch else None
-        gbs = BYTES_PER_ELEMENT * int(np.prod(shape)) / (ours / 1000) / 1e9
-        torch_cols = (f"{theirs:.3f} | " if theirs else "- | ")
-        ratio = f"{theirs / ours:.2f}x" if theirs else "-"
-        lines.append(f"| {shape} | {ours:.3f} | {torch_cols}{ref:.3f} | {ratio} | "
-                     f"{ref / ours:.2f}x | {gbs:.1f} GB/s ({gbs / bandwidth:.0%}) |")
-        print(lines[-1], flush=True)
-        if theirs:
-            goal = 3.0 if len(shape) == 4 else 1.0
-            targets.append((f"batch norm {shape} vs PyTorch", theirs / ours, goal))
-            if theirs / ours < goal:
-                floor = 20 * int(np.prod(shape)) / (bandwidth * 1e9) * 1000
-                bn_missed.append(
-                    f"- {shape}: {theirs / ours:.2f}x, short of {goal:g}x. Moving the 20 "
-                    f"bytes per element the forward and backward need takes {floor:.2f} ms "
-                    f"at this run's copy bandwidth; {goal:g}x PyTorch means "
-                    f"{theirs / goal:.2f} ms ({theirs / goal / floor:.2f}x that floor), and "
-                    f"minidl takes {ours:.2f} ms ({ours / floor:.2f}x the floor).")
-        elements = int(np.prod(shape))
-        forward_gbs = 8 * elements / (mine["forward_ms"] / 1000) / 1e9
-        backward_gbs = 12 * elements / (mine["backward_ms"] / 1000) / 1e9
-        bn_details.append(
-            f"| {shape} | {mine['forward_ms']:.3f} | {forward_gbs:.1f} GB/s "
-            f"({forward_gbs / bandwidth:.0%}) | {mine['backward_ms']:.3f} | "
-            f"{backward_gbs:.1f} GB/s ({backward_gbs / bandwidth:.0%}) | "
-            f"{mine['read_channel_gbs'] / mine['read_contiguous_gbs']:.0%} |")
-    lines += ["", "Where the time goes and what limits it: forward and backward timed "
-              "apart. Each moves the least data it can: the forward reads x and writes y "
-              "(8 bytes per float32 element), the backward reads x and dy and writes dx "
-              "(12 bytes); a channel comes from memory once per phase and its second pass "
-              "hits the cache. Their bandwidth against the copy's above is how close each "
-              "phase is to the memory limit. The last column reads the same array channel "
-              "by channel, as the kernels do, against reading it in memory order "
-              "(`benchmarks/access_pattern.py`): what the NCHW layout's short, far-apart "
-              "runs (a (256, 64, 14, 14) channel is 256 runs of 784 bytes, 50 KB apart) "
-              "cost before any arithmetic.", "",
-              "| shape | forward ms | forward bandwidth (share of copy) | backward ms | "
-              "backward bandwidth (share of copy) | channel-order / contiguous read |",
-              "|---|---|---|---|---|---|", *bn_details]
-    if bn_missed:
-        lines += ["", "Targets missed in this run, against the memory limit:", "", *bn_missed]
-
-    lines += ["", "## Training steps", "",
-              "| work | minidl ms/step | PyTorch ms/step | minidl speed-up |", "|---|---|---|---|"]
-    step_ms = {}
-    with tempfile.TemporaryDirectory() as folder:
-        import minidl as mdl
-
-        for name, (make_ours, _, _, _, _) in train_step.WORKLOADS.items():
-            mdl.manual_seed(0)
-            weights = os.path.join(folder, "weights.npz")
-            mdl.save(make_ours().state_dict(), weights)
-            frameworks = ("minidl", "torch") if have_torch else ("minidl",)
-            measured = interleaved(
-                {fw: (lambda fw=fw: train_step.measure(fw, name, weights, args.repeats))
-                 for fw in frameworks}, args.rounds)
-            ours = measured["minidl"]
-            if not have_torch:
-                lines.append(f"| {name} | {ours['ms']:.2f} | - | - |")
-            else:
-                theirs = measured["torch"]
-                step_ms[name] = (ours["ms"], theirs["ms"])
-                targets.append((f"{name} step vs PyTorch", theirs["ms"] / ours["ms"],
-                                STEP_TARGETS[name]))
-                lines.append(f"| {name} | {ours['ms']:.2f} | {theirs['ms']:.2f} | "
-                             f"{theirs['ms'] / ours['ms']:.2f}x |")
-            print(lines[-1], flush=True)
-
-    profiled = run_self("--profile-worker", "10")
-    lines += ["", "### Where the small Inception step's time goes", "",
-              "The minidl profiler over 10 steps (`with mdl.profile() as p: ...`; profiled "
-              f"steps take {profiled['step_ms']:.1f} ms with the timers in place):", "",
-              profiled["table"], ""]
-    inception = step_ms.get("small Inception, batch 64, BN")
-    if inception:
-        ours_ms, torch_ms = inception
-        budget = torch_ms / 2
-        rest = profiled["step_ms"] - profiled["matmul_ms"]
-        if budget <= profiled["matmul_ms"]:
-            verdict = "less than the matrix products alone take"
-        else:
-            verdict = (f"{budget - profiled['matmul_ms']:.1f} ms for everything else, which "
-                       f"takes {rest:.1f} ms now (pooling, batch norm, im2col/col2im, ReLU "
-                       "and per-op overhead, in the table above)")
-        lines.append(
-            f"What limits it: at 2x PyTorch a step would have to take {budget:.1f} ms. The "
-            f"convolutions' matrix products (BLAS sgemm on im2col patches, batched per "
-            f"image) take {profiled['matmul_ms']:.1f} ms of each step, leaving {verdict}. "
-            "The products are small (8 to 32 output channels, 9 to 216 patch rows, 49 or "
-            "196 positions per image), where OpenBLAS runs far below the machine's peak; "
-            "one product per convolution over the whole batch (patches laid out as "
-            "(C*kh*kw, N*OH*OW)) was prototyped: about 10% faster on the 3x3 products "
-            "alone, about 1 ms a step, far from closing the gap, and slower end to end "
-            "when the patches were transposed in NumPy. Beating this needs direct "
-            "convolution kernels (no im2col), as oneDNN has, or fusing batch norm and "
-            "ReLU into the convolution.")
-    warm = startup_seconds()  # populates the cache if needed
-    warm = min(warm, startup_seconds())
-    with tempfile.TemporaryDirectory() as empty_cache:
-        cold = startup_seconds(empty_cache)
-    memory = run_self("--memory-worker", "1000")
-    lines += ["", "## Start-up and memory", "",
-              f"- `import minidl` + first MLP-with-BN training step: {warm:.2f} s with Numba's "
-              f"cache populated, {cold:.2f} s with an empty cache (every kernel compiled).",
-              f"- MLP-with-BN training step: peak traced memory {memory['peak_traced_kib']:.0f} "
-              f"KiB (traced by tracemalloc after 1,100 steps); it grew by "
-              f"{memory['growth_bytes']} bytes over {memory['steps']} further steps "
-              f"(a leak, such as a graph kept alive after backward, would grow with every "
-              f"step); process max RSS {memory['max_rss_mib']:.0f} MiB."]
-    print("\n".join(lines[-3:]), flush=True)
-    summary = ["## Targets", "", "| target | measured | goal | |", "|---|---|---|---|"]
-    for what, measured, goal in targets:
-        summary.append(f"| {what} | {measured:.2f}x | >= {goal:g}x | "
-                       f"{'met' if measured >= goal else 'missed'} |")
-    summary.append(f"| start-up with a warm cache | {warm:.2f} s | < "
-                   f"{STARTUP_TARGET_SECONDS:g} s | "
-                   f"{'met' if warm < STARTUP_TARGET_SECONDS else 'missed'} |")
-    summary.append(f"| memory growth over {memory['steps']} steps | {memory['growth_bytes']} "
-                   f"bytes | no leak | {'met' if memory['growth_bytes'] < 4096 else 'check'} |")
-    header_end = 4
-    lines[header_end:header_end] = summary + [""]
-    print("\n".join(summary), flush=True)
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.perf_counter()
+    results = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+               "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
+                           "python": platform.python_version(),
+                           "system": f"{platform.system()} {platform.release()}"},
+               "modes": {}}
+    with tempfile.TemporaryDirectory(prefix="minidl-bench-") as folder:
+        run = Run(args, folder)
+        results["settings"] = {**run.settings, "busy": args.busy, "busy_kind": args.busy_kind,
+                               "pause_s": PAUSE_SECONDS, "warmup_steps": WARMUP_STEPS,
+                               "quick": args.quick}
+        results["inputs"] = workloads.write_inputs(run.inputs, run.works)
+        subprocess.run([sys.executable, os.path.join(HERE, "worker_minidl.py"),
+                        "--export-weights", run.weights], check=True, cwd=HERE)
+        if not run.have_torch:
+            print("PyTorch is not installed: minidl is compared with NumPy only.")
+        for mode in args.modes:
+            print(f"== {report.mode_title(mode, args.busy, args.busy_kind)}", flush=True)
+            results["modes"][mode] = run_mode(run, mode)
+            if not args.check_only:
+                print(report.mode_table(results["modes"][mode]), flush=True)
+                print(report.mode_profiles_text(mode, results["modes"][mode]), flush=True)
+        if args.check_only:
+            checks = results["modes"]["quiet"]["checks"]
+            return 0 if checks and all(c["passed"] for c in checks) else 1
+        if not args.skip_startup:
+            results["startup"] = startup_and_memory(run)
+            print(report.startup_text(results["startup"]), flush=True)
+    if not args.skip_example:
+        try:
+            results["example"] = example_wall.measure(run.settings["example_steps"], args.busy,
+                                                      1, args.busy_kind)
+        except RuntimeError as error:
+            results["example"] = {"error": str(error)}
+        print(report.example_text(results["example"]), flush=True)
+    results["total_s"] = time.perf_counter() - started
+    text = report.results_markdown(results)
+    print(report.summary_text(results), flush=True)
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    print(f"written to {args.out}")
+        f.write(text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=1)
+    print(f"written to {args.out} ({results['total_s'] / 60:.1f} min)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
