@@ -17,7 +17,7 @@ def family(device, name):
 
 
 def test_every_primitive_has_one_family_with_the_same_names_on_both_devices():
-    pytest.importorskip("numba.cuda")
+    pytest.importorskip("numba_cuda", reason="numba-cuda (the 'cuda' extra) is not installed")
     owners = {}
     for name in FAMILIES:
         cpu, cuda = family("cpu", name), family("cuda", name)
@@ -39,7 +39,7 @@ def _class_body(module):
 def test_backend_methods_delegate_to_the_family_function_of_their_name():
     """cpu.py and cuda.py read alike: the same class body, in which each method is
     `return <family>.<name>(...)`."""
-    pytest.importorskip("numba.cuda")
+    pytest.importorskip("numba_cuda", reason="numba-cuda (the 'cuda' extra) is not installed")
     from minidl.backend import cpu, cuda
 
     assert _class_body(cpu) == _class_body(cuda)
