@@ -80,3 +80,94 @@ def plot_percentiles(panels, path, ylabel="sigmoid input"):
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return True
+
+
+def plot_steps_to_target(curves, target, reached, fewer, paper_fewer, path, title):
+    """The Inception experiment's figure (the paper's Figure 2 and table).
+
+    Left: ``curves`` (name -> list of {"step", "test_accuracy"}) against the
+    step on a log scale, the ``target`` as a dotted line and a dot where each
+    run first reaches it (``reached``: name -> step or None). Right: how many
+    times fewer steps than the baseline each run needed, ours (``fewer``:
+    name -> ratio or None) beside the paper's (``paper_fewer``), a missing
+    bar meaning the target was not reached."""
+    plt = _pyplot()
+    if plt is None:
+        return False
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6),
+                                      gridspec_kw={"width_ratios": [3, 2]})
+    for name, records in curves.items():
+        kept = [r for r in records if "test_accuracy" in r]
+        steps = [r["step"] for r in kept]
+        line, = left.plot(steps, [r["test_accuracy"] for r in kept], label=name,
+                          linewidth=1.3)
+        step = reached.get(name)
+        if step is not None and target is not None:
+            left.plot([step], [target], "o", color=line.get_color(), markersize=6)
+    if target is not None:
+        left.axhline(target, color="black", linestyle=":", linewidth=1,
+                     label=f"target {target:.4f}")
+    left.set_xscale("log")
+    left.set_xlabel("training step (log scale)")
+    left.set_ylabel("test accuracy (evaluation subset)")
+    left.set_title(title)
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    names = list(curves)
+    positions = range(len(names))
+    ours = [fewer.get(n) or 0 for n in names]
+    paper = [paper_fewer.get(n) or 0 for n in names]
+    right.barh([p + 0.2 for p in positions], ours, height=0.4, label="ours")
+    right.barh([p - 0.2 for p in positions], paper, height=0.4, label="paper (ImageNet)",
+               color="tab:gray")
+    for p, value in zip(positions, ours):
+        right.text(value, p + 0.2, f" {value:.1f}x" if value else " not reached",
+                   va="center", fontsize=8)
+    for p, value in zip(positions, paper):
+        right.text(value, p - 0.2, f" {value:.1f}x" if value else " not reached",
+                   va="center", fontsize=8, color="dimgray")
+    right.set_yticks(list(positions))
+    right.set_yticklabels(names)
+    right.invert_yaxis()
+    right.set_xlim(0, 1.25 * max(ours + paper + [1]))
+    right.set_xlabel("times fewer steps than the baseline to its best")
+    right.set_title("Steps to the baseline's best")
+    right.legend(fontsize=8, loc="lower right")
+    right.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def plot_frontier(rows, path, threshold):
+    """The stability frontier: for each multiple of the base learning rate
+    (``rows``: {"multiple", "bn": {"tail_accuracy"}, "no-bn": {...}}), the
+    mean of the last evaluations with and without BN, and the ``threshold``
+    a run must reach to count as training."""
+    plt = _pyplot()
+    if plt is None:
+        return False
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    multiples = [row["multiple"] for row in rows]
+    for network, label in (("bn", "with BN"), ("no-bn", "without BN")):
+        values = [row[network]["tail_accuracy"] for row in rows]
+        # a run that diverged before its first evaluation has no value
+        ax.plot(multiples, [float("nan") if v is None else v for v in values], "o-",
+                label=label)
+    ax.axhline(threshold, color="black", linestyle=":", linewidth=1,
+               label=f"trains: at least {threshold}")
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(multiples)
+    ax.set_xticklabels([f"x{m:g}" for m in multiples])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("learning rate, multiple of the base rate")
+    ax.set_ylabel("test accuracy, mean of the last evaluations")
+    ax.set_title("Stability frontier")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
