@@ -3,7 +3,7 @@
 from . import init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .container import Flatten, Identity, Sequential
+from .container import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Linear
@@ -12,7 +12,8 @@ from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = [
-    "init", "utils", "Module", "Parameter", "Sequential", "Flatten", "Identity", "Linear",
+    "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Flatten",
+    "Identity", "Linear",
     "Conv2d",
     "BatchNorm1d", "BatchNorm2d", "ReLU", "Sigmoid", "Tanh", "MaxPool2d", "AvgPool2d",
     "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout",
