@@ -1,7 +1,8 @@
 """Layers (``from minidl import nn``), with PyTorch's names and state keys."""
 
 from . import init, utils
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax,
+                         Softplus, Tanh)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
@@ -15,6 +16,7 @@ __all__ = [
     "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Flatten",
     "Identity", "Linear",
     "Conv2d",
-    "BatchNorm1d", "BatchNorm2d", "ReLU", "Sigmoid", "Tanh", "MaxPool2d", "AvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
+    "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d",
     "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout",
 ]

@@ -2,9 +2,12 @@
 (also importable as ``minidl.functional``), with PyTorch's signatures.
 
 Each function checks its arguments once, with errors that name the function
-and the offending shape or value, then applies one autograd op from
-``minidl.ops``; the layers in ``minidl.nn`` call these and check nothing
-twice.
+and the offending shape or value, then applies autograd ops from
+``minidl.ops`` (or a composition of tensor functions); the layers in
+``minidl.nn`` call these and check nothing twice. This file holds the linear
+and convolution layers, pooling, batch norm, padding and dropout, and gathers
+the families that live in their own files: activations
+(functional_activation.py).
 """
 
 import numpy as np
@@ -13,50 +16,18 @@ from .. import _checks
 from ..api import creation, joining, pointwise, rearrange, shape
 from ..api.indexing import one_hot
 from ..api import reduction as reduce_
-from ..api._common import cast
 from ..api.creation import as_tensor
 from ..ops import linalg
 from ..ops import nn as nn_ops
 from ..random import resolve_generator
 from ..tensor import Tensor
+from ._validation import REDUCTIONS, float_input, parameter
+from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
+                                    silu, softmax, softplus, tanh)
 
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _float_input(op, x, name="input"):
-    _checks.tensor(op, x, name)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: {name} must be a floating point tensor, got {x.dtype}")
-    return x
-
-
-def _parameter(op, x, value, name, shape_):
-    """An optional weight or bias: a Tensor of ``shape_`` like the input."""
-    if value is None:
-        return None
-    _checks.tensor(op, value, name)
-    _checks.same_dtype(op, x, value, name)
-    _checks.same_device(op, x, value, name)
-    if value.shape != shape_:
-        raise RuntimeError(f"{op}: {name} has shape {value.shape}, expected {shape_} for "
-                           f"input {x.shape}")
-    return value
-
-
-# ---- activations ------------------------------------------------------------
-def relu(input, inplace=False):
-    """max(input, 0); ``inplace=True`` overwrites the input."""
-    return input.relu_() if inplace else pointwise.relu(input)
-
-
-def sigmoid(input):
-    """The logistic function."""
-    return pointwise.sigmoid(input)
-
-
-def tanh(input):
-    """The hyperbolic tangent."""
-    return pointwise.tanh(input)
+_REDUCTIONS = REDUCTIONS
+_float_input = float_input
+_parameter = parameter
 
 
 # ---- linear layers ----------------------------------------------------------
@@ -209,33 +180,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                       running_var._data, eps)
 
 
-# ---- softmax and losses -------------------------------------------------------------
-def _softmax_dim(op, x, dim):
-    _float_input(op, x)
-    if dim is None:  # PyTorch's legacy choice when dim is omitted
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
-        raise RuntimeError(f"{op}: expected at least 1 dimension, got a 0-d tensor")
-    axis = _checks.dim(op, dim, x.ndim)
-    if x.shape[axis] == 0:
-        raise RuntimeError(f"{op}: dim {axis} of shape {x.shape} is empty")
-    return axis
-
-
-def log_softmax(input, dim=None, dtype=None):
-    """log(softmax(input)) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = cast("log_softmax", input, _checks.dtype("log_softmax", dtype))
-    return nn_ops.LogSoftmax.apply(input, _softmax_dim("log_softmax", input, dim))
-
-
-def softmax(input, dim=None, dtype=None):
-    """exp(input) / sum(exp(input)) along ``dim``."""
-    if dtype is not None:
-        input = cast("softmax", input, _checks.dtype("softmax", dtype))
-    return pointwise.exp(nn_ops.LogSoftmax.apply(input, _softmax_dim("softmax", input, dim)))
-
-
+# ---- losses -----------------------------------------------------------------------
 def cross_entropy(input, target, reduction="mean"):
     """Softmax cross-entropy of (N, C) logits against N class indices in
     [0, C) (an integer Tensor or NumPy array); reduction 'mean', 'sum' or
@@ -387,6 +332,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     return input.copy_(out) if inplace else out
 
 
-__all__ = ["relu", "sigmoid", "tanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
+__all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus",
+           "hardtanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "log_softmax", "softmax", "cross_entropy",
            "mse_loss", "dropout", "pad", "one_hot"]
