@@ -9,6 +9,7 @@ from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
+from .normalization import GroupNorm, LayerNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -16,7 +17,7 @@ __all__ = [
     "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Flatten",
     "Identity", "Linear",
     "Conv2d",
-    "BatchNorm1d", "BatchNorm2d", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
     "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d",
     "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout",
 ]

@@ -7,7 +7,7 @@ and the offending shape or value, then applies autograd ops from
 ``minidl.nn`` call these and check nothing twice. This file holds the linear
 and convolution layers, pooling, batch norm, padding and dropout, and gathers
 the families that live in their own files: activations
-(functional_activation.py).
+(functional_activation.py) and normalisation (functional_normalization.py).
 """
 
 import numpy as np
@@ -24,6 +24,7 @@ from ..tensor import Tensor
 from ._validation import REDUCTIONS, float_input, parameter
 from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
                                     silu, softmax, softplus, tanh)
+from .functional_normalization import batch_norm, group_norm, layer_norm
 
 _REDUCTIONS = REDUCTIONS
 _float_input = float_input
@@ -134,50 +135,6 @@ def adaptive_avg_pool2d(input, output_size):
         raise RuntimeError(f"adaptive_avg_pool2d: no spatial positions to average, input "
                            f"shape {input.shape}")
     return reduce_.mean(input, (2, 3), keepdim=True)
-
-
-# ---- normalisation ----------------------------------------------------------------
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) over every axis
-    but C.
-
-    Training: the batch statistics normalise (biased variance) and the running
-    statistics, when given, move towards them in place: ``running = (1 -
-    momentum) * running + momentum * batch`` with the unbiased variance.
-    Evaluation: the running statistics normalise."""
-    op = "batch_norm"
-    _float_input(op, input)
-    if input.ndim not in (2, 3, 4):
-        raise RuntimeError(f"{op}: expected input of shape (N, C), (N, C, L) or "
-                           f"(N, C, H, W), got {input.shape}")
-    if input.ndim == 3:  # (N, C, L) is (N, C, L, 1) for the kernels
-        out = batch_norm(shape.reshape(input, input.shape + (1,)), running_mean,
-                         running_var, weight, bias, training, momentum, eps)
-        return shape.reshape(out, input.shape)
-    channels = (input.shape[1],)
-    weight = _parameter(op, input, weight, "weight", channels)
-    bias = _parameter(op, input, bias, "bias", channels)
-    running_mean = _parameter(op, input, running_mean, "running_mean", channels)
-    running_var = _parameter(op, input, running_var, "running_var", channels)
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
-    eps = _checks.real(op, "eps", eps, 0, low_open=True)
-    momentum = _checks.real(op, "momentum", momentum, 0, 1)
-    if input.numel() == 0:
-        raise RuntimeError(f"{op}: empty input of shape {input.shape}")
-    if training:
-        if input.numel() // channels[0] <= 1:
-            raise ValueError(f"{op}: expected more than 1 value per channel when training, "
-                             f"got input size {input.shape}")
-        rm = None if running_mean is None else running_mean._data
-        rv = None if running_var is None else running_var._data
-        return nn_ops.BatchNormTrain.apply(input, weight, bias, rm, rv, momentum, eps)
-    if running_mean is None:
-        raise RuntimeError(f"{op}: running_mean and running_var are needed in evaluation "
-                           "mode")
-    return nn_ops.BatchNormEval.apply(input, weight, bias, running_mean._data,
-                                      running_var._data, eps)
 
 
 # ---- losses -----------------------------------------------------------------------
@@ -334,5 +291,5 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "hardtanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d", "batch_norm", "log_softmax", "softmax", "cross_entropy",
+           "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm", "log_softmax", "softmax", "cross_entropy",
            "mse_loss", "dropout", "pad", "one_hot"]
