@@ -6,7 +6,8 @@ from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, SiLU,
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .linear import Linear
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
@@ -19,5 +20,5 @@ __all__ = [
     "Conv2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
     "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d",
-    "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout",
+    "GlobalAvgPool2d", "AdaptiveAvgPool2d", "Dropout", "Dropout2d", "Embedding",
 ]

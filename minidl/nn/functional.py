@@ -10,12 +10,15 @@ the families that live in their own files: activations
 (functional_activation.py) and normalisation (functional_normalization.py).
 """
 
+import warnings
+
 import numpy as np
 
 from .. import _checks
 from ..api import creation, joining, pointwise, rearrange, shape
 from ..api.indexing import one_hot
 from ..api import reduction as reduce_
+from ..api._common import cast
 from ..api.creation import as_tensor
 from ..ops import linalg
 from ..ops import nn as nn_ops
@@ -24,6 +27,7 @@ from ..tensor import Tensor
 from ._validation import REDUCTIONS, float_input, parameter
 from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
                                     silu, softmax, softplus, tanh)
+from .functional_embedding import embedding
 from .functional_normalization import batch_norm, group_norm, layer_norm
 
 _REDUCTIONS = REDUCTIONS
@@ -289,7 +293,59 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     return input.copy_(out) if inplace else out
 
 
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout: in training each channel of each sample, a whole
+    (H, W) plane, is zeroed with probability ``p`` and the others scaled by
+    1 / (1 - p); the identity otherwise.
+
+    Args:
+        input: a floating point Tensor (N, C, H, W) (3-d inputs are taken as
+            (N, C, L), with PyTorch's warning; other ranks >= 2 drop per (N, C)
+            with its deprecation warning).
+        p: the probability of a channel being zeroed. Default: 0.5.
+        training: apply dropout (else return the input). Default: True.
+        inplace: overwrite the input. Default: False.
+        generator: a numpy Generator for the mask (minidl's addition).
+            Default: the global one.
+
+    Returns: a Tensor of the input's shape."""
+    op = "dropout2d"
+    _float_input(op, input)
+    p = _checks.real(op, "p", p, 0, 1)
+    rng = resolve_generator(op, generator)
+    _checks.boolean(op, "training", training)
+    _checks.boolean(op, "inplace", inplace)
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {input.shape}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    elif input.ndim != 4:
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead.",
+                      stacklevel=2)
+    if not training or p == 0.0:
+        return input
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    if p == 1.0:
+        mask = creation.zeros(mask_shape, dtype=input.dtype, device=input.device)
+    else:
+        keep = pointwise.ge(creation.rand(mask_shape, generator=rng, dtype=input.dtype,
+                                          device=input.device), p)
+        mask = pointwise.mul(cast(op, keep, input.dtype), 1.0 / (1.0 - p))
+    if inplace:
+        return input.mul_(mask)
+    return pointwise.mul(input, mask)
+
+
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "hardtanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm", "log_softmax", "softmax", "cross_entropy",
-           "mse_loss", "dropout", "pad", "one_hot"]
+           "mse_loss", "dropout", "dropout2d", "embedding", "pad", "one_hot"]
