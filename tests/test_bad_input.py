@@ -411,7 +411,7 @@ CASES += [
         "adaptive_avg_pool2d", r"\(1, 2, 0, 3\)"),
     bad("adaptive_avg_pool2d-int", lambda: F.adaptive_avg_pool2d(i64(1, 1, 2, 2), 1),
         "adaptive_avg_pool2d", "int64"),
-    bad("adaptive_avg_pool2d-size", lambda: F.adaptive_avg_pool2d(f32(1, 1, 2, 2), 0),
+    bad("adaptive_avg_pool2d-size", lambda: F.adaptive_avg_pool2d(f32(1, 1, 2, 2), -1),
         "adaptive_avg_pool2d", "output_size"),
 
     # ---- batch norm
@@ -579,7 +579,7 @@ CASES += [
     bad("AvgPool2d-kernel-float", lambda: nn.AvgPool2d(2.0), "AvgPool2d", r"2\.0"),
     bad("AvgPool2d-stride-negative", lambda: nn.AvgPool2d(2, -2), "AvgPool2d",
         r"\(-2, -2\)"),
-    bad("AdaptiveAvgPool2d-size", lambda: nn.AdaptiveAvgPool2d(0), "AdaptiveAvgPool2d",
+    bad("AdaptiveAvgPool2d-size", lambda: nn.AdaptiveAvgPool2d(-1), "AdaptiveAvgPool2d",
         "output_size"),
     bad("AdaptiveAvgPool2d-bool", lambda: nn.AdaptiveAvgPool2d(True), "AdaptiveAvgPool2d",
         "True"),

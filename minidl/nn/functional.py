@@ -29,6 +29,7 @@ from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax
                                     silu, softmax, softplus, tanh)
 from .functional_embedding import embedding
 from .functional_normalization import batch_norm, group_norm, layer_norm
+from .functional_resampling import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 
 _REDUCTIONS = REDUCTIONS
 _float_input = float_input
@@ -124,21 +125,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     """The mean of each window of (N, C, H, W), zero padding counted."""
     kernel, stride, padding = _pool_input("avg_pool2d", input, kernel_size, stride, padding)
     return nn_ops.AvgPool2d.apply(input, kernel, stride, padding)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to ``output_size``; only 1 (global average) is supported
-    so far: (N, C, H, W) -> (N, C, 1, 1)."""
-    _float_input("adaptive_avg_pool2d", input)
-    if input.ndim != 4:
-        raise RuntimeError(f"adaptive_avg_pool2d: expected (N, C, H, W), got {input.shape}")
-    size = _checks.pair("adaptive_avg_pool2d", "output_size", output_size, 1)
-    if size != (1, 1):
-        raise NotImplementedError("adaptive_avg_pool2d: only output_size=1 is supported yet")
-    if input.shape[2] == 0 or input.shape[3] == 0:
-        raise RuntimeError(f"adaptive_avg_pool2d: no spatial positions to average, input "
-                           f"shape {input.shape}")
-    return reduce_.mean(input, (2, 3), keepdim=True)
 
 
 # ---- losses -----------------------------------------------------------------------
@@ -347,5 +333,5 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
 
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "hardtanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm", "log_softmax", "softmax", "cross_entropy",
+           "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "batch_norm", "layer_norm", "group_norm", "log_softmax", "softmax", "cross_entropy",
            "mse_loss", "dropout", "dropout2d", "embedding", "pad", "one_hot"]
