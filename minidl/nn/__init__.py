@@ -13,6 +13,7 @@ from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .rnn import LSTM, RNN, RNNBase
 from .upsampling import Upsample
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "Conv2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
     "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d",
-    "GlobalAvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "Dropout", "Dropout2d", "Embedding",
+    "GlobalAvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "Dropout", "Dropout2d", "Embedding", "RNNBase", "RNN", "LSTM",
 ]
