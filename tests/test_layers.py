@@ -105,7 +105,8 @@ def test_cross_entropy_and_log_softmax(device, rng):
     np.testing.assert_allclose(out.item(), expected, rtol=1e-5)
     labels_t = mdl.tensor(labels, device=device)
     for reduction in ("mean", "sum", "none"):
-        check_gradients(lambda z: F.cross_entropy(z, labels_t, reduction), t64(logits, device))
+        check_gradients(lambda z: F.cross_entropy(z, labels_t, reduction=reduction),
+                        t64(logits, device))
     assert_close(F.log_softmax(t32(logits, device), 1), log_probs.astype(np.float32))
     check_gradients(lambda z: F.log_softmax(z, dim=1), t64(logits, device))
     check_gradients(lambda z: F.log_softmax(z, dim=0), t64(logits, device))

@@ -9,6 +9,8 @@ from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .linear import Linear
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .parameter import Parameter
@@ -17,10 +19,20 @@ from .rnn import LSTM, RNN, RNNBase
 from .upsampling import Upsample
 
 __all__ = [
-    "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Flatten",
-    "Identity", "Linear",
-    "Conv2d",
-    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU",
-    "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d",
-    "GlobalAvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "Dropout", "Dropout2d", "Embedding", "RNNBase", "RNN", "LSTM",
+    "init", "utils", "Module", "Parameter",
+    # containers
+    "Sequential", "ModuleList", "ModuleDict", "Flatten", "Identity",
+    # linear, convolution, recurrent, embedding
+    "Linear", "Conv2d", "RNNBase", "RNN", "LSTM", "Embedding",
+    # normalisation and regularisation
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Dropout", "Dropout2d",
+    # activations
+    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Hardtanh",
+    "Softmax", "LogSoftmax",
+    # pooling and resampling
+    "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+    "Upsample",
+    # losses
+    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+    "BCEWithLogitsLoss", "KLDivLoss",
 ]

@@ -4,51 +4,49 @@
 Each function checks its arguments once, with errors that name the function
 and the offending shape or value, then applies autograd ops from
 ``minidl.ops`` (or a composition of tensor functions); the layers in
-``minidl.nn`` call these and check nothing twice. This file holds the linear
-and convolution layers, pooling, batch norm, padding and dropout, and gathers
-the families that live in their own files: activations
-(functional_activation.py) and normalisation (functional_normalization.py).
+``minidl.nn`` call these and check nothing twice.
+
+This file holds the linear and convolution layers, fixed-window pooling,
+padding and dropout, and gathers the families that live in files of their
+own: activations (functional_activation.py), losses (functional_loss.py),
+normalisation (functional_normalization.py), adaptive pooling and
+interpolation (functional_resampling.py) and embedding
+(functional_embedding.py).
 """
 
 import warnings
 
-import numpy as np
-
 from .. import _checks
 from ..api import creation, joining, pointwise, rearrange, shape
-from ..api.indexing import one_hot
-from ..api import reduction as reduce_
 from ..api._common import cast
-from ..api.creation import as_tensor
+from ..api.indexing import one_hot
 from ..ops import linalg
 from ..ops import nn as nn_ops
 from ..random import resolve_generator
-from ..tensor import Tensor
-from ._validation import REDUCTIONS, float_input, parameter
+from ._validation import float_input, parameter
 from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
                                     silu, softmax, softplus, tanh)
 from .functional_embedding import embedding
+from .functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                              cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                              smooth_l1_loss)
 from .functional_normalization import batch_norm, group_norm, layer_norm
 from .functional_resampling import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
-
-_REDUCTIONS = REDUCTIONS
-_float_input = float_input
-_parameter = parameter
 
 
 # ---- linear layers ----------------------------------------------------------
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features,
     in_features), bias (out_features,) -> (*, out_features)."""
-    _float_input("linear", input)
-    _float_input("linear", weight, "weight")
+    float_input("linear", input)
+    float_input("linear", weight, "weight")
     _checks.same_dtype("linear", input, weight, "weight")
     _checks.same_device("linear", input, weight, "weight")
     if weight.ndim != 2 or input.ndim == 0 or weight.shape[1] != input.shape[-1]:
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied (input "
                            f"{input.shape}, weight {weight.shape}; expected weight of "
                            "shape (out_features, in_features))")
-    bias = _parameter("linear", input, bias, "bias", (weight.shape[0],))
+    bias = parameter("linear", input, bias, "bias", (weight.shape[0],))
     if input.ndim == 2:
         return linalg.Linear.apply(input, weight, bias)
     leading = input.shape[:-1]
@@ -61,8 +59,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     weight (out_channels, C, kh, kw) -> (N, out_channels, OH, OW), with
     ``OH = (H + 2 * padding - kh) // stride + 1``."""
     op = "conv2d"
-    _float_input(op, input)
-    _float_input(op, weight, "weight")
+    float_input(op, input)
+    float_input(op, weight, "weight")
     _checks.same_dtype(op, input, weight, "weight")
     _checks.same_device(op, input, weight, "weight")
     if input.ndim != 4:
@@ -83,7 +81,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                f"input {input.shape[2:]} (padding {padding}) in {axis}")
     if input.shape[0] == 0:
         raise RuntimeError(f"{op}: empty batch, input shape {input.shape}")
-    bias = _parameter(op, input, bias, "bias", (weight.shape[0],))
+    bias = parameter(op, input, bias, "bias", (weight.shape[0],))
     return nn_ops.Conv2d.apply(input, weight, bias, stride, padding)
 
 
@@ -102,7 +100,7 @@ def pool_geometry(op, kernel_size, stride, padding):
 
 
 def _pool_input(op, x, kernel_size, stride, padding):
-    _float_input(op, x)
+    float_input(op, x)
     if x.ndim != 4:
         raise RuntimeError(f"{op}: expected input of shape (N, C, H, W), got {x.shape}")
     kernel, stride, padding = pool_geometry(op, kernel_size, stride, padding)
@@ -125,65 +123,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     """The mean of each window of (N, C, H, W), zero padding counted."""
     kernel, stride, padding = _pool_input("avg_pool2d", input, kernel_size, stride, padding)
     return nn_ops.AvgPool2d.apply(input, kernel, stride, padding)
-
-
-# ---- losses -----------------------------------------------------------------------
-def cross_entropy(input, target, reduction="mean"):
-    """Softmax cross-entropy of (N, C) logits against N class indices in
-    [0, C) (an integer Tensor or NumPy array); reduction 'mean', 'sum' or
-    'none'."""
-    op = "cross_entropy"
-    _float_input(op, input)
-    if input.ndim != 2:
-        raise RuntimeError(f"{op}: expected input of shape (N, C), got {input.shape}")
-    _checks.one_of(op, "reduction", reduction, _REDUCTIONS)
-    if input.shape[1] == 0:
-        raise RuntimeError(f"{op}: input has no classes, shape {input.shape}")
-    if isinstance(target, Tensor):
-        _checks.same_device(op, input, target, "target")
-    elif isinstance(target, np.ndarray):
-        if target.dtype.kind in "iu" and target.dtype.itemsize == 8 and target.dtype.kind == "u":
-            raise RuntimeError(f"{op}: target of dtype {target.dtype} is not supported; use "
-                               "int64 class indices")
-        target = as_tensor(target, device=input.device)
-    else:
-        raise TypeError(f"{op}: target must be a Tensor of class indices, got "
-                        f"{type(target).__name__}")
-    if target.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target of an integer dtype (class indices), got "
-                           f"{target.dtype}")
-    if target.shape != (input.shape[0],):
-        raise RuntimeError(f"{op}: target has shape {target.shape}, expected "
-                           f"({input.shape[0]},) for input {input.shape}")
-    if input.shape[0] == 0:
-        raise RuntimeError(f"{op}: empty batch")
-    # An out-of-range label would index past a row inside the compiled kernel:
-    # check before any kernel runs (one small copy for device labels).
-    host = target.detach().cpu().numpy()
-    low, high = int(host.min()), int(host.max())
-    if low < 0 or high >= input.shape[1]:
-        raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds for "
-                         f"{input.shape[1]} classes")
-    return nn_ops.SoftmaxCrossEntropy.apply(input, target._data, reduction)
-
-
-def mse_loss(input, target, reduction="mean"):
-    """The squared error of two same-shaped tensors: mean, sum or per element."""
-    op = "mse_loss"
-    _float_input(op, input)
-    _float_input(op, target, "target")
-    _checks.same_dtype(op, input, target, "target")
-    if input.shape != target.shape:
-        raise RuntimeError(f"{op}: input has shape {input.shape} but target has shape "
-                           f"{target.shape}")
-    _checks.one_of(op, "reduction", reduction, _REDUCTIONS)
-    diff = pointwise.sub(input, target)
-    squared = pointwise.mul(diff, diff)
-    if reduction == "mean":
-        return reduce_.mean(squared)
-    if reduction == "sum":
-        return reduce_.sum(squared)
-    return squared
 
 
 # ---- padding --------------------------------------------------------------------------
@@ -267,7 +206,7 @@ def _pad_dim(x, dim, before, after, mode, value):
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     """Each element zeroed with probability p in training, the others scaled by
     1 / (1 - p); the identity otherwise."""
-    _float_input("dropout", input)
+    float_input("dropout", input)
     p = _checks.real("dropout", "p", p, 0, 1)
     rng = resolve_generator("dropout", generator)
     if not training or p == 0.0:
@@ -296,7 +235,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
 
     Returns: a Tensor of the input's shape."""
     op = "dropout2d"
-    _float_input(op, input)
+    float_input(op, input)
     p = _checks.real(op, "p", p, 0, 1)
     rng = resolve_generator(op, generator)
     _checks.boolean(op, "training", training)
@@ -331,7 +270,17 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
     return pointwise.mul(input, mask)
 
 
-__all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus",
-           "hardtanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "batch_norm", "layer_norm", "group_norm", "log_softmax", "softmax", "cross_entropy",
-           "mse_loss", "dropout", "dropout2d", "embedding", "pad", "one_hot"]
+__all__ = [
+    # activations
+    "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh",
+    "softmax", "log_softmax",
+    # linear, convolution, pooling and resampling
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d", "interpolate",
+    # normalisation, regularisation, embedding, padding
+    "batch_norm", "layer_norm", "group_norm", "dropout", "dropout2d", "embedding", "pad",
+    "one_hot",
+    # losses
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]
