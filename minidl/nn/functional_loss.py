@@ -394,7 +394,11 @@ def _broadcast_weight(op, weight, like, name="weight"):
     _checks.tensor(op, weight, name)
     _checks.same_dtype(op, like, weight, name)
     _checks.same_device(op, like, weight, name)
-    if _checks.broadcast_shapes(op, weight.shape, like.shape) != like.shape:
+    try:
+        fits = np.broadcast_shapes(weight.shape, like.shape) == like.shape
+    except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(f"{op}: {name} of shape {weight.shape} does not broadcast to the "
                            f"input's shape {like.shape}")
     return shape.expand(weight, like.shape)
@@ -414,8 +418,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
     Returns: a 0-d Tensor, or the elementwise losses with 'none'."""
     op = "binary_cross_entropy"
-    _binary_pair(op, input, target, "Using a target size ({target}) that is different to the "
-                 "input size ({input}) is deprecated. Please ensure they have the same size.")
+    _binary_pair(op, input, target, "Using a target size {target} that is different to the "
+                 "input size {input} is deprecated. Please ensure they have the same size.")
     reduction = legacy_reduction(op, reduction, size_average, reduce)
     weight = _broadcast_weight(op, weight, input)
     _not_differentiable(op, weight, "weight")
@@ -447,8 +451,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
     Returns: a 0-d Tensor, or the elementwise losses with 'none'."""
     op = "binary_cross_entropy_with_logits"
-    _binary_pair(op, input, target, "Target size ({target}) must be the same as input size "
-                 "({input})")
+    _binary_pair(op, input, target, "Target size {target} must be the same as input size "
+                 "{input}")
     reduction = legacy_reduction(op, reduction, size_average, reduce)
     weight = _broadcast_weight(op, weight, input)
     pos_weight = _broadcast_weight(op, pos_weight, input, "pos_weight")

@@ -31,6 +31,9 @@ class RNNBase(Module):
                  device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if mode not in _GATES:
+            raise ValueError(f"{name}: Unrecognized RNN mode: {mode!r} (minidl has "
+                             f"{', '.join(map(repr, _GATES))})")
         self.mode = mode
         self.input_size = _checks.integer(name, "input_size", input_size, 0)
         if not _checks.is_integer(hidden_size) or hidden_size <= 0:
