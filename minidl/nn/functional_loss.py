@@ -32,7 +32,7 @@ from ._validation import float_input, parameter, reduced
 from ._validation import reduction as legacy_reduction
 from .functional_activation import log_softmax, softplus
 
-# ---- shared checks ---------------------------------------------------------------------------
+# ---- shared checks -----------------------------------------------------------------------
 
 
 def _not_differentiable(op, value, name):
@@ -137,7 +137,7 @@ def _batched(input, target, class_dim):
     return input, target
 
 
-# ---- classification ----------------------------------------------------------------------------
+# ---- classification ----------------------------------------------------------------------
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """The negative log-likelihood loss: ``-weight[t] * input[t]`` per sample,
@@ -253,7 +253,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, smoothing, cl
     return pointwise.div(total, samples) if samples else pointwise.mul(total, float("nan"))
 
 
-# ---- regression ---------------------------------------------------------------------------------
+# ---- regression --------------------------------------------------------------------------
 def _pointwise_pair(op, input, target):
     float_input(op, input)
     float_input(op, target, "target")
@@ -375,7 +375,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return reduced(losses, reduction)
 
 
-# ---- binary classification --------------------------------------------------------------------
+# ---- binary classification ---------------------------------------------------------------
 def _binary_pair(op, input, target, message):
     float_input(op, input)
     if not isinstance(target, Tensor):
@@ -470,7 +470,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return reduced(losses, reduction)
 
 
-# ---- divergence ------------------------------------------------------------------------------------
+# ---- divergence --------------------------------------------------------------------------
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """The Kullback-Leibler divergence loss ``target * (log(target) - input)``
     for log-probabilities ``input`` (``exp(target) * (target - input)`` with

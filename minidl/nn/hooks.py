@@ -12,7 +12,6 @@ hooks may replace) and calls ``hook(module, grad_input, grad_output)``.
 """
 
 import warnings
-from collections import OrderedDict
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -165,7 +164,3 @@ class BackwardHook:
             grad_inputs = result
         self.grad_outputs = None
         return tuple(grad_inputs[i] for i in self.input_positions)
-
-
-def empty_registry():
-    return OrderedDict()
