@@ -42,8 +42,8 @@ def test_adaptive_pools_forward_and_gradients(device, size):
                  adaptive_ref(X, *size, np.max), dtype=np.float64)
     out = F.adaptive_avg_pool2d(t32(X, device), size)
     assert out.dtype == mdl.float32
-    check_gradients(lambda x: F.adaptive_avg_pool2d(x, size), t64(X[:1, :2], device))
-    check_gradients(lambda x: F.adaptive_max_pool2d(x, size), t64(X[:1, :2], device))
+    check_gradients(lambda x: F.adaptive_avg_pool2d(x, size), t64(X[:1, :1], device))
+    check_gradients(lambda x: F.adaptive_max_pool2d(x, size), t64(X[:1, :1], device))
 
 
 def test_adaptive_sizes_with_none_and_unbatched_input(device):

@@ -111,6 +111,15 @@ def test_given_initial_states_batch_first_and_unbatched(device):
     np.testing.assert_allclose(h.numpy(), ref_h[:, 0], rtol=1e-10)
 
 
+def _gradient_run(module, x, states):
+    """A scalar of the module's outputs and final states, for gradients."""
+    if isinstance(module, nn.LSTM):
+        out, (h, c) = module(x, tuple(states))
+        return (out.sum() + h.sum() * 2 + (c * c).sum()).reshape(1)
+    out, h = module(x, states[0])
+    return (out * out).sum().reshape(1) + h.sum()
+
+
 @pytest.mark.parametrize("make", [
     lambda: nn.RNN(2, 2, 2, bidirectional=True),
     lambda: nn.LSTM(2, 2, proj_size=1),
@@ -118,24 +127,31 @@ def test_given_initial_states_batch_first_and_unbatched(device):
 ], ids=["RNN", "LSTM-proj", "LSTM-bidirectional"])
 def test_gradcheck_input_states_and_parameters(device, make):
     mdl.manual_seed(2)
-    module = make().double().to(device)
+    module = make().double()
     directions = 2 if module.bidirectional else 1
-    x = t64(RNG.standard_normal((3, 1, module.input_size)), device)
-    h0 = t64(RNG.standard_normal((module.num_layers * directions, 1,
-                                  module.proj_size or module.hidden_size)), device)
+    layers = module.num_layers * directions
+    arrays = [RNG.standard_normal((3, 1, module.input_size)),
+              RNG.standard_normal((layers, 1, module.proj_size or module.hidden_size))]
     if isinstance(module, nn.LSTM):
-        c0 = t64(RNG.standard_normal((module.num_layers * directions, 1, module.hidden_size)),
-                 device)
-
-        def run(x, h0, c0, *params):
-            out, (h, c) = module(x, (h0, c0))
-            return (out.sum() + h.sum() * 2 + (c * c).sum()).reshape(1)
-        check_gradients(run, x, h0, c0, *module.parameters())
-    else:
-        def run(x, h0, *params):
-            out, h = module(x, h0)
-            return (out * out).sum().reshape(1) + h.sum()
-        check_gradients(run, x, h0, *module.parameters())
+        arrays.append(RNG.standard_normal((layers, 1, module.hidden_size)))
+    n_states = len(arrays) - 1
+    if device == "cpu":
+        check_gradients(lambda x, *rest: _gradient_run(module, x, rest[:n_states]),
+                        *[t64(a) for a in arrays], *module.parameters())
+        return
+    # elsewhere: gradcheck the inputs, and the parameters' gradients equal the CPU's
+    reference = [t64(a) for a in arrays]
+    _gradient_run(module, reference[0], reference[1:]).backward()
+    expected = [p.grad.numpy().copy() for p in module.parameters()]
+    module.zero_grad()
+    module.to(device)
+    inputs = [t64(a, device) for a in arrays]
+    check_gradients(lambda x, *states: _gradient_run(module, x, states), *inputs)
+    module.zero_grad()
+    _gradient_run(module, t64(arrays[0], device),
+                  [t64(a, device) for a in arrays[1:]]).backward()
+    for p, want in zip(module.parameters(), expected):
+        np.testing.assert_allclose(p.grad.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
 def test_parameters_names_and_initialisation():
