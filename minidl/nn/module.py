@@ -259,6 +259,7 @@ class Module:
                 yield name, child
 
     def children(self):
+        """The direct child modules, each once."""
         for _, child in self.named_children():
             yield child
 
@@ -292,6 +293,7 @@ class Module:
                                    remove_duplicate)
 
     def buffers(self, recurse=True):
+        """The registered buffers (see ``named_buffers``)."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
