@@ -105,7 +105,8 @@ def test_cross_entropy_and_log_softmax(device, rng):
     np.testing.assert_allclose(out.item(), expected, rtol=1e-5)
     labels_t = mdl.tensor(labels, device=device)
     for reduction in ("mean", "sum", "none"):
-        check_gradients(lambda z: F.cross_entropy(z, labels_t, reduction), t64(logits, device))
+        check_gradients(lambda z: F.cross_entropy(z, labels_t, reduction=reduction),
+                        t64(logits, device))
     assert_close(F.log_softmax(t32(logits, device), 1), log_probs.astype(np.float32))
     check_gradients(lambda z: F.log_softmax(z, dim=1), t64(logits, device))
     check_gradients(lambda z: F.log_softmax(z, dim=0), t64(logits, device))
@@ -170,9 +171,9 @@ def test_module_bookkeeping():
                           nn.Linear(3, 2, bias=False))
     names = [name for name, _ in model.named_parameters()]
     assert names == ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight"]
-    assert list(model.state_dict()) == [
-        "0.weight", "0.bias", "1.weight", "1.bias", "3.weight",
-        "1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    assert list(model.state_dict()) == [  # module by module, as PyTorch
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "3.weight"]
     assert len(list(model.children())) == 4
     model.eval()
     assert all(not m.training for m in model.modules())
@@ -215,13 +216,14 @@ def test_forward_and_backward_hooks_on_modules():
     def record_output(module, inputs, output):
         seen["out"] = output.shape
 
-    def record_grad(module, grad):
-        seen["grad"] = grad.shape
+    def record_grad(module, grad_input, grad_output):
+        seen["grad"] = grad_output[0].shape
+        seen["grad_input"] = grad_input[0].shape
 
     h1 = layer.register_forward_hook(record_output)
     h2 = layer.register_full_backward_hook(record_grad)
-    layer(mdl.randn(4, 3)).sum().backward()
-    assert seen == {"out": (4, 2), "grad": (4, 2)}
+    layer(mdl.randn(4, 3, requires_grad=True)).sum().backward()
+    assert seen == {"out": (4, 2), "grad": (4, 2), "grad_input": (4, 3)}
     h1.remove()
     h2.remove()
     seen.clear()

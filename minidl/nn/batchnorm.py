@@ -19,7 +19,7 @@ class _BatchNorm(Module):
     _shapes = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         name = type(self).__name__
         num_features = _checks.positive_int(name, "num_features", num_features)
@@ -33,9 +33,13 @@ class _BatchNorm(Module):
         self.affine = _checks.boolean(name, "affine", affine)
         self.track_running_stats = _checks.boolean(name, "track_running_stats",
                                                    track_running_stats)
+        bias = _checks.boolean(name, "bias", bias)
         if affine:
             self.weight = Parameter(creation.ones(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(creation.zeros(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(creation.zeros(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -62,7 +66,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         _checks.tensor(type(self).__name__, input)
@@ -87,7 +92,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 _ARGS = """
@@ -104,6 +110,8 @@ _ARGS = """
             mode; if False, batch statistics are used in both modes.
             Default: True.
         device, dtype: where and in which float dtype to create the parameters.
+        bias: (keyword only) with ``affine``, learn beta too; False keeps only
+            gamma. Default: True.
 """
 
 

@@ -2,76 +2,51 @@
 (also importable as ``minidl.functional``), with PyTorch's signatures.
 
 Each function checks its arguments once, with errors that name the function
-and the offending shape or value, then applies one autograd op from
-``minidl.ops``; the layers in ``minidl.nn`` call these and check nothing
-twice.
+and the offending shape or value, then applies autograd ops from
+``minidl.ops`` (or a composition of tensor functions); the layers in
+``minidl.nn`` call these and check nothing twice.
+
+This file holds the linear and convolution layers, fixed-window pooling,
+padding and dropout, and gathers the families that live in files of their
+own: activations (functional_activation.py), losses (functional_loss.py),
+normalisation (functional_normalization.py), adaptive pooling and
+interpolation (functional_resampling.py) and embedding
+(functional_embedding.py).
 """
 
-import numpy as np
+import warnings
 
 from .. import _checks
 from ..api import creation, joining, pointwise, rearrange, shape
-from ..api.indexing import one_hot
-from ..api import reduction as reduce_
 from ..api._common import cast
-from ..api.creation import as_tensor
+from ..api.indexing import one_hot
 from ..ops import linalg
 from ..ops import nn as nn_ops
 from ..random import resolve_generator
-from ..tensor import Tensor
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _float_input(op, x, name="input"):
-    _checks.tensor(op, x, name)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: {name} must be a floating point tensor, got {x.dtype}")
-    return x
-
-
-def _parameter(op, x, value, name, shape_):
-    """An optional weight or bias: a Tensor of ``shape_`` like the input."""
-    if value is None:
-        return None
-    _checks.tensor(op, value, name)
-    _checks.same_dtype(op, x, value, name)
-    _checks.same_device(op, x, value, name)
-    if value.shape != shape_:
-        raise RuntimeError(f"{op}: {name} has shape {value.shape}, expected {shape_} for "
-                           f"input {x.shape}")
-    return value
-
-
-# ---- activations ------------------------------------------------------------
-def relu(input, inplace=False):
-    """max(input, 0); ``inplace=True`` overwrites the input."""
-    return input.relu_() if inplace else pointwise.relu(input)
-
-
-def sigmoid(input):
-    """The logistic function."""
-    return pointwise.sigmoid(input)
-
-
-def tanh(input):
-    """The hyperbolic tangent."""
-    return pointwise.tanh(input)
+from ._validation import float_input, parameter
+from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
+                                    silu, softmax, softplus, tanh)
+from .functional_embedding import embedding
+from .functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                              cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                              smooth_l1_loss)
+from .functional_normalization import batch_norm, group_norm, layer_norm
+from .functional_resampling import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 
 
 # ---- linear layers ----------------------------------------------------------
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features,
     in_features), bias (out_features,) -> (*, out_features)."""
-    _float_input("linear", input)
-    _float_input("linear", weight, "weight")
+    float_input("linear", input)
+    float_input("linear", weight, "weight")
     _checks.same_dtype("linear", input, weight, "weight")
     _checks.same_device("linear", input, weight, "weight")
     if weight.ndim != 2 or input.ndim == 0 or weight.shape[1] != input.shape[-1]:
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied (input "
                            f"{input.shape}, weight {weight.shape}; expected weight of "
                            "shape (out_features, in_features))")
-    bias = _parameter("linear", input, bias, "bias", (weight.shape[0],))
+    bias = parameter("linear", input, bias, "bias", (weight.shape[0],))
     if input.ndim == 2:
         return linalg.Linear.apply(input, weight, bias)
     leading = input.shape[:-1]
@@ -84,8 +59,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     weight (out_channels, C, kh, kw) -> (N, out_channels, OH, OW), with
     ``OH = (H + 2 * padding - kh) // stride + 1``."""
     op = "conv2d"
-    _float_input(op, input)
-    _float_input(op, weight, "weight")
+    float_input(op, input)
+    float_input(op, weight, "weight")
     _checks.same_dtype(op, input, weight, "weight")
     _checks.same_device(op, input, weight, "weight")
     if input.ndim != 4:
@@ -106,7 +81,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                f"input {input.shape[2:]} (padding {padding}) in {axis}")
     if input.shape[0] == 0:
         raise RuntimeError(f"{op}: empty batch, input shape {input.shape}")
-    bias = _parameter(op, input, bias, "bias", (weight.shape[0],))
+    bias = parameter(op, input, bias, "bias", (weight.shape[0],))
     return nn_ops.Conv2d.apply(input, weight, bias, stride, padding)
 
 
@@ -125,7 +100,7 @@ def pool_geometry(op, kernel_size, stride, padding):
 
 
 def _pool_input(op, x, kernel_size, stride, padding):
-    _float_input(op, x)
+    float_input(op, x)
     if x.ndim != 4:
         raise RuntimeError(f"{op}: expected input of shape (N, C, H, W), got {x.shape}")
     kernel, stride, padding = pool_geometry(op, kernel_size, stride, padding)
@@ -148,150 +123,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     """The mean of each window of (N, C, H, W), zero padding counted."""
     kernel, stride, padding = _pool_input("avg_pool2d", input, kernel_size, stride, padding)
     return nn_ops.AvgPool2d.apply(input, kernel, stride, padding)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to ``output_size``; only 1 (global average) is supported
-    so far: (N, C, H, W) -> (N, C, 1, 1)."""
-    _float_input("adaptive_avg_pool2d", input)
-    if input.ndim != 4:
-        raise RuntimeError(f"adaptive_avg_pool2d: expected (N, C, H, W), got {input.shape}")
-    size = _checks.pair("adaptive_avg_pool2d", "output_size", output_size, 1)
-    if size != (1, 1):
-        raise NotImplementedError("adaptive_avg_pool2d: only output_size=1 is supported yet")
-    if input.shape[2] == 0 or input.shape[3] == 0:
-        raise RuntimeError(f"adaptive_avg_pool2d: no spatial positions to average, input "
-                           f"shape {input.shape}")
-    return reduce_.mean(input, (2, 3), keepdim=True)
-
-
-# ---- normalisation ----------------------------------------------------------------
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) over every axis
-    but C.
-
-    Training: the batch statistics normalise (biased variance) and the running
-    statistics, when given, move towards them in place: ``running = (1 -
-    momentum) * running + momentum * batch`` with the unbiased variance.
-    Evaluation: the running statistics normalise."""
-    op = "batch_norm"
-    _float_input(op, input)
-    if input.ndim not in (2, 3, 4):
-        raise RuntimeError(f"{op}: expected input of shape (N, C), (N, C, L) or "
-                           f"(N, C, H, W), got {input.shape}")
-    if input.ndim == 3:  # (N, C, L) is (N, C, L, 1) for the kernels
-        out = batch_norm(shape.reshape(input, input.shape + (1,)), running_mean,
-                         running_var, weight, bias, training, momentum, eps)
-        return shape.reshape(out, input.shape)
-    channels = (input.shape[1],)
-    weight = _parameter(op, input, weight, "weight", channels)
-    bias = _parameter(op, input, bias, "bias", channels)
-    running_mean = _parameter(op, input, running_mean, "running_mean", channels)
-    running_var = _parameter(op, input, running_var, "running_var", channels)
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
-    eps = _checks.real(op, "eps", eps, 0, low_open=True)
-    momentum = _checks.real(op, "momentum", momentum, 0, 1)
-    if input.numel() == 0:
-        raise RuntimeError(f"{op}: empty input of shape {input.shape}")
-    if training:
-        if input.numel() // channels[0] <= 1:
-            raise ValueError(f"{op}: expected more than 1 value per channel when training, "
-                             f"got input size {input.shape}")
-        rm = None if running_mean is None else running_mean._data
-        rv = None if running_var is None else running_var._data
-        return nn_ops.BatchNormTrain.apply(input, weight, bias, rm, rv, momentum, eps)
-    if running_mean is None:
-        raise RuntimeError(f"{op}: running_mean and running_var are needed in evaluation "
-                           "mode")
-    return nn_ops.BatchNormEval.apply(input, weight, bias, running_mean._data,
-                                      running_var._data, eps)
-
-
-# ---- softmax and losses -------------------------------------------------------------
-def _softmax_dim(op, x, dim):
-    _float_input(op, x)
-    if dim is None:  # PyTorch's legacy choice when dim is omitted
-        dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
-        raise RuntimeError(f"{op}: expected at least 1 dimension, got a 0-d tensor")
-    axis = _checks.dim(op, dim, x.ndim)
-    if x.shape[axis] == 0:
-        raise RuntimeError(f"{op}: dim {axis} of shape {x.shape} is empty")
-    return axis
-
-
-def log_softmax(input, dim=None, dtype=None):
-    """log(softmax(input)) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = cast("log_softmax", input, _checks.dtype("log_softmax", dtype))
-    return nn_ops.LogSoftmax.apply(input, _softmax_dim("log_softmax", input, dim))
-
-
-def softmax(input, dim=None, dtype=None):
-    """exp(input) / sum(exp(input)) along ``dim``."""
-    if dtype is not None:
-        input = cast("softmax", input, _checks.dtype("softmax", dtype))
-    return pointwise.exp(nn_ops.LogSoftmax.apply(input, _softmax_dim("softmax", input, dim)))
-
-
-def cross_entropy(input, target, reduction="mean"):
-    """Softmax cross-entropy of (N, C) logits against N class indices in
-    [0, C) (an integer Tensor or NumPy array); reduction 'mean', 'sum' or
-    'none'."""
-    op = "cross_entropy"
-    _float_input(op, input)
-    if input.ndim != 2:
-        raise RuntimeError(f"{op}: expected input of shape (N, C), got {input.shape}")
-    _checks.one_of(op, "reduction", reduction, _REDUCTIONS)
-    if input.shape[1] == 0:
-        raise RuntimeError(f"{op}: input has no classes, shape {input.shape}")
-    if isinstance(target, Tensor):
-        _checks.same_device(op, input, target, "target")
-    elif isinstance(target, np.ndarray):
-        if target.dtype.kind in "iu" and target.dtype.itemsize == 8 and target.dtype.kind == "u":
-            raise RuntimeError(f"{op}: target of dtype {target.dtype} is not supported; use "
-                               "int64 class indices")
-        target = as_tensor(target, device=input.device)
-    else:
-        raise TypeError(f"{op}: target must be a Tensor of class indices, got "
-                        f"{type(target).__name__}")
-    if target.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target of an integer dtype (class indices), got "
-                           f"{target.dtype}")
-    if target.shape != (input.shape[0],):
-        raise RuntimeError(f"{op}: target has shape {target.shape}, expected "
-                           f"({input.shape[0]},) for input {input.shape}")
-    if input.shape[0] == 0:
-        raise RuntimeError(f"{op}: empty batch")
-    # An out-of-range label would index past a row inside the compiled kernel:
-    # check before any kernel runs (one small copy for device labels).
-    host = target.numpy()
-    low, high = int(host.min()), int(host.max())
-    if low < 0 or high >= input.shape[1]:
-        raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds for "
-                         f"{input.shape[1]} classes")
-    return nn_ops.SoftmaxCrossEntropy.apply(input, target._data, reduction)
-
-
-def mse_loss(input, target, reduction="mean"):
-    """The squared error of two same-shaped tensors: mean, sum or per element."""
-    op = "mse_loss"
-    _float_input(op, input)
-    _float_input(op, target, "target")
-    _checks.same_dtype(op, input, target, "target")
-    if input.shape != target.shape:
-        raise RuntimeError(f"{op}: input has shape {input.shape} but target has shape "
-                           f"{target.shape}")
-    _checks.one_of(op, "reduction", reduction, _REDUCTIONS)
-    diff = pointwise.sub(input, target)
-    squared = pointwise.mul(diff, diff)
-    if reduction == "mean":
-        return reduce_.mean(squared)
-    if reduction == "sum":
-        return reduce_.sum(squared)
-    return squared
 
 
 # ---- padding --------------------------------------------------------------------------
@@ -375,7 +206,7 @@ def _pad_dim(x, dim, before, after, mode, value):
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     """Each element zeroed with probability p in training, the others scaled by
     1 / (1 - p); the identity otherwise."""
-    _float_input("dropout", input)
+    float_input("dropout", input)
     p = _checks.real("dropout", "p", p, 0, 1)
     rng = resolve_generator("dropout", generator)
     if not training or p == 0.0:
@@ -387,6 +218,69 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     return input.copy_(out) if inplace else out
 
 
-__all__ = ["relu", "sigmoid", "tanh", "linear", "conv2d", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d", "batch_norm", "log_softmax", "softmax", "cross_entropy",
-           "mse_loss", "dropout", "pad", "one_hot"]
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout: in training each channel of each sample, a whole
+    (H, W) plane, is zeroed with probability ``p`` and the others scaled by
+    1 / (1 - p); the identity otherwise.
+
+    Args:
+        input: a floating point Tensor (N, C, H, W) (3-d inputs are taken as
+            (N, C, L), with PyTorch's warning; other ranks >= 2 drop per (N, C)
+            with its deprecation warning).
+        p: the probability of a channel being zeroed. Default: 0.5.
+        training: apply dropout (else return the input). Default: True.
+        inplace: overwrite the input. Default: False.
+        generator: a numpy Generator for the mask (minidl's addition).
+            Default: the global one.
+
+    Returns: a Tensor of the input's shape."""
+    op = "dropout2d"
+    float_input(op, input)
+    p = _checks.real(op, "p", p, 0, 1)
+    rng = resolve_generator(op, generator)
+    _checks.boolean(op, "training", training)
+    _checks.boolean(op, "inplace", inplace)
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {input.shape}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    elif input.ndim != 4:
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead.",
+                      stacklevel=2)
+    if not training or p == 0.0:
+        return input
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    if p == 1.0:
+        mask = creation.zeros(mask_shape, dtype=input.dtype, device=input.device)
+    else:
+        keep = pointwise.ge(creation.rand(mask_shape, generator=rng, dtype=input.dtype,
+                                          device=input.device), p)
+        mask = pointwise.mul(cast(op, keep, input.dtype), 1.0 / (1.0 - p))
+    if inplace:
+        return input.mul_(mask)
+    return pointwise.mul(input, mask)
+
+
+__all__ = [
+    # activations
+    "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh",
+    "softmax", "log_softmax",
+    # linear, convolution, pooling and resampling
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d", "interpolate",
+    # normalisation, regularisation, embedding, padding
+    "batch_norm", "layer_norm", "group_norm", "dropout", "dropout2d", "embedding", "pad",
+    "one_hot",
+    # losses
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]

@@ -1,0 +1,100 @@
+"""``embedding`` of ``minidl.nn.functional``: rows of a weight matrix looked
+up by integer indices, with PyTorch's ``padding_idx`` (no gradient into that
+row), ``max_norm`` (the looked-up rows renormalised in place first) and
+``scale_grad_by_freq``."""
+
+import numpy as np
+
+from .. import _checks
+from ..api import creation, indexing, pointwise, shape
+from ..api import reduction as reduce_
+from ..api.indexing import _checked_range
+from ..autograd import no_grad
+from ..backend import get_backend
+from ..ops import embedding as embedding_ops
+from ._validation import float_input
+
+
+def padding_index(op, padding_idx, num_embeddings):
+    """``padding_idx`` in [-num_embeddings, num_embeddings) as a non-negative
+    int (negative counts from the end), or None."""
+    if padding_idx is None:
+        return None
+    padding_idx = _checks.integer(op, "padding_idx", padding_idx)
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{op}: padding_idx must be within num_embeddings "
+                         f"({num_embeddings}), got {padding_idx}")
+    return padding_idx % num_embeddings
+
+
+def _renorm_rows_(weight, flat_index, max_norm, norm_type):
+    """Scale, in place, the rows of ``weight`` named in ``flat_index`` whose
+    ``norm_type``-norm exceeds ``max_norm`` down to ``max_norm`` (PyTorch's
+    embedding_renorm_, with its 1e-7 guard)."""
+    backend = get_backend(weight.device)
+    rows = np.unique(backend.to_numpy(flat_index))
+    with no_grad():
+        picked = indexing.index_select(weight, 0, rows)
+        norms = reduce_.norm(picked, norm_type, dim=1, keepdim=True)
+        scale = indexing.where(pointwise.gt(norms, max_norm),
+                               pointwise.rtruediv(pointwise.add(norms, 1e-7), max_norm), 1.0)
+        indexing.index_put_(weight, (creation.tensor(rows, device=weight.device),),
+                            pointwise.mul(picked, scale))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of ``weight`` at the indices in ``input``.
+
+    Args:
+        input: an integer Tensor of any shape, indices in [0, V).
+        weight: the (V, D) floating point embedding matrix.
+        padding_idx: this row gets no gradient (negative counts from the end).
+            Default: None.
+        max_norm: renormalise, in place, every looked-up row whose
+            ``norm_type``-norm exceeds it down to it. Default: None.
+        norm_type: the p of the norm for ``max_norm``. Default: 2.0.
+        scale_grad_by_freq: divide each row's gradient by the number of times
+            it occurs in ``input``. Default: False.
+        sparse: sparse gradients are not supported (NotImplementedError).
+
+    Returns: a Tensor of shape ``input.shape + (D,)``."""
+    op = "embedding"
+    _checks.tensor(op, input)
+    if input.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: Expected tensor for argument #1 'indices' to have one of "
+                           f"the following scalar types: Long, Int; but got {input.dtype} "
+                           "instead")
+    float_input(op, weight, "weight")
+    _checks.same_device(op, weight, input, "input")
+    if weight.ndim != 2:
+        raise RuntimeError(f"{op}: 'weight' must be 2-D, got shape {weight.shape}")
+    _checks.boolean(op, "scale_grad_by_freq", scale_grad_by_freq)
+    if _checks.boolean(op, "sparse", sparse):
+        raise NotImplementedError(f"{op}: sparse gradients are not supported in minidl; use "
+                                  "sparse=False")
+    num_embeddings = weight.shape[0]
+    padding_idx = padding_index(op, padding_idx, num_embeddings)
+    flat = _checked_range(op, shape.reshape(input, -1), num_embeddings, 0, False)
+    if max_norm is not None:
+        max_norm = _checks.real(op, "max_norm", max_norm, 0)
+        norm_type = _checks.real(op, "norm_type", norm_type)
+        if flat.size:
+            _renorm_rows_(weight, flat, max_norm, norm_type)
+    backend = get_backend(weight.device)
+    row_scale = None
+    if padding_idx is not None or scale_grad_by_freq:
+        row_scale = backend.full((flat.size, 1), 1.0, weight.dtype)
+        if padding_idx is not None:
+            row_scale = backend.reshape(backend.astype(
+                backend.compare("ne", flat, padding_idx), weight.dtype), (-1, 1))
+        if scale_grad_by_freq:
+            counts = backend.put(backend.full((num_embeddings,), 0, weight.dtype), flat, 1.0,
+                                 True)
+            row_scale = backend.div(row_scale,
+                                    backend.reshape(backend.take(counts, flat), (-1, 1)))
+    out = embedding_ops.EmbeddingLookup.apply(weight, flat, row_scale)
+    return shape.reshape(out, input.shape + (weight.shape[1],))
+
+
+__all__ = ["embedding"]
