@@ -27,6 +27,7 @@ from minidl import nn, optim
 from minidl.kernels.cpu import batchnorm, elementwise, im2col, pooling, softmax_ce
 from minidl.data import ArrayDataset, DataLoader
 from minidl.optim import lr_scheduler
+from minidl.utils import data as tud
 
 # ---------------------------------------------------------------------------- inputs
 # Built inside each case's lambda, so collecting the tests creates nothing.
@@ -805,8 +806,10 @@ CASES += [
         "batch_size.*-1"),
     bad("DataLoader-batch-float", lambda: DataLoader(dataset(), 1.5), "DataLoader",
         r"batch_size.*1\.5"),
-    bad("DataLoader-batch-none", lambda: DataLoader(dataset(), None), "DataLoader",
-        "batch_size.*None"),
+    bad("DataLoader-batch-none-drop_last", lambda: DataLoader(dataset(), None, drop_last=True),
+        "DataLoader", "batch_size=None.*drop_last"),
+    bad("DataLoader-batch-str", lambda: DataLoader(dataset(), "4"), "DataLoader",
+        "batch_size='4'"),
     bad("DataLoader-shuffle", lambda: DataLoader(dataset(), shuffle="yes"), "DataLoader",
         "shuffle.*'yes'"),
     bad("DataLoader-drop_last", lambda: DataLoader(dataset(), drop_last=1), "DataLoader",
@@ -828,6 +831,66 @@ CASES += [
         "DataLoader.load_state_dict", "rng_state"),
     bad("DataLoader-object-batch", lambda: list(DataLoader(
         ArrayDataset(np.array([1, "a"], dtype=object)))), "DataLoader", "object"),
+    bad("DataLoader-workers", lambda: DataLoader(dataset(), num_workers=-1), "DataLoader",
+        "num_workers.*-1"),
+    bad("DataLoader-generator", lambda: DataLoader(dataset(), generator=3), "DataLoader",
+        "generator.*int"),
+    bad("DataLoader-sampler-shuffle", lambda: DataLoader(dataset(), sampler=[0], shuffle=True),
+        "DataLoader", "sampler.*shuffle"),
+    bad("DataLoader-persistent", lambda: DataLoader(dataset(), persistent_workers=True),
+        "DataLoader", "persistent_workers.*num_workers"),
+    bad("DataLoader-timeout", lambda: DataLoader(dataset(), timeout=-1), "DataLoader",
+        "timeout.*-1"),
+    bad("TensorDataset-sizes", lambda: tud.TensorDataset(f32(3), f32(4)), "TensorDataset",
+        r"Size mismatch.*\[3, 4\]"),
+    bad("TensorDataset-array", lambda: tud.TensorDataset(np.zeros(3)), "TensorDataset",
+        "ndarray"),
+    bad("TensorDataset-empty", lambda: tud.TensorDataset(), "TensorDataset", "at least one"),
+    bad("TensorDataset-scalar", lambda: tud.TensorDataset(f32()), "TensorDataset",
+        "no dimensions"),
+    bad("Subset-dataset", lambda: tud.Subset(5, [0]), "Subset", "int"),
+    bad("Subset-indices", lambda: tud.Subset(dataset(), 3), "Subset", "int"),
+    bad("ConcatDataset-empty", lambda: tud.ConcatDataset([]), "ConcatDataset", "empty"),
+    bad("ConcatDataset-one", lambda: tud.ConcatDataset(dataset()), "ConcatDataset",
+        "ArrayDataset"),
+    bad("ConcatDataset-index", lambda: tud.ConcatDataset([dataset()])[7], "ConcatDataset",
+        "index 7"),
+    bad("random_split-sum", lambda: tud.random_split(dataset(), [2, 2]), "random_split",
+        r"\(4\).*\(5\)"),
+    bad("random_split-negative", lambda: tud.random_split(dataset(), [-1, 6]), "random_split",
+        "-1"),
+    bad("random_split-fraction", lambda: tud.random_split(dataset(), [1.5, -0.5]),
+        "random_split", "index 0"),
+    bad("random_split-str", lambda: tud.random_split(dataset(), "ab"), "random_split", "str"),
+    bad("random_split-generator", lambda: tud.random_split(dataset(), [5], generator=1),
+        "random_split", "int"),
+    bad("SequentialSampler-source", lambda: tud.SequentialSampler(5), "SequentialSampler",
+        "int"),
+    bad("RandomSampler-replacement", lambda: tud.RandomSampler(dataset(), replacement=1),
+        "RandomSampler", "replacement=1"),
+    bad("RandomSampler-num_samples", lambda: tud.RandomSampler(dataset(), num_samples=0),
+        "RandomSampler", "num_samples=0"),
+    bad("RandomSampler-generator", lambda: tud.RandomSampler(dataset(), generator="g"),
+        "RandomSampler", "str"),
+    bad("SubsetRandomSampler-generator", lambda: tud.SubsetRandomSampler([0], generator=1),
+        "SubsetRandomSampler", "int"),
+    bad("BatchSampler-size", lambda: tud.BatchSampler(range(3), 0, False), "BatchSampler",
+        "batch_size=0"),
+    bad("BatchSampler-drop_last", lambda: tud.BatchSampler(range(3), 2, None),
+        "BatchSampler", "drop_last=None"),
+    bad("BatchSampler-sampler", lambda: tud.BatchSampler(3, 2, False), "BatchSampler", "int"),
+    bad("default_collate-none", lambda: tud.default_collate([None, None]), "default_collate",
+        "NoneType"),
+    bad("default_collate-empty", lambda: tud.default_collate([]), "default_collate", "empty"),
+    bad("default_collate-ragged", lambda: tud.default_collate([f32(2), f32(3)]), "stack",
+        r"\(2,\).*\(3,\)"),
+    bad("default_collate-lengths", lambda: tud.default_collate([(1, 2), (1,)]),
+        "each element", "equal size"),
+    bad("default_convert-nothing", lambda: tud.default_convert(), "default_convert", "data"),
+    bad("current_accelerator-flag", lambda: mdl.accelerator.current_accelerator("yes"),
+        "current_accelerator", "str"),
+    bad("synchronize-device", lambda: mdl.accelerator.synchronize("tpu"), "synchronize",
+        "'tpu'"),
     bad("load-directory", lambda: mdl.load(os.getcwd()), "load", "not a readable"),
     bad("load-none", lambda: mdl.load(None), "load", "NoneType"),
     bad("load-int", lambda: mdl.load(5), "load", "int"),
@@ -878,6 +941,10 @@ def test_every_public_name_is_swept():
            "CosineAnnealingLR", "OneCycleLR", "SequentialLR", "ReduceLROnPlateau",
            "DataLoader", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
+        # data sets, samplers and loading (minidl.utils.data), accelerator
+        + [n for n in tud.__all__ if n not in ("Dataset", "Sampler", "get_worker_info",
+                                                "WorkerInfo")]
+        + [n for n in mdl.accelerator.__all__ if n not in ("is_available", "device_count")]
         + [n for n in dir(nn.init) if not n.startswith("_") and callable(getattr(nn.init, n))
            and getattr(getattr(nn.init, n), "__module__", "") == nn.init.__name__]
     )
@@ -1074,6 +1141,11 @@ RIGHT = {
                                  np.array(0)),
     "DataLoader-numpy-batch": (lambda: next(iter(DataLoader(dataset(), np.int64(2))))[1].numpy(),
                                np.arange(2)),
+    "DataLoader-batch-none": (lambda: next(iter(DataLoader(dataset(), None)))[1], np.array(0)),
+    "random_split-fractions": (lambda: [len(s) for s in tud.random_split(dataset(), [0.5, 0.5])],
+                               np.array([3, 2])),
+    "random_split-zero": (lambda: [len(s) for s in tud.random_split(dataset(), [5, 0])],
+                          np.array([5, 0])),
 }
 RIGHT_IDS = list(RIGHT)
 

@@ -13,7 +13,12 @@ This package owns everything between files on disk and batches of tensors:
 * ``names``    -- ``first_names()``: English first names (character-level models);
 * ``samplers`` -- ``SequentialSampler``, ``RandomSampler``, ``BatchSampler`` ...;
 * ``collate``  -- ``default_collate``, ``default_convert``;
-* ``loader``   -- ``DataLoader`` (seeded shuffling, resumable) and ``cycle``.
+* ``batching`` -- how one batch is fetched (the same code in every process);
+* ``workers``  -- worker processes (``num_workers > 0``), ``get_worker_info``;
+* ``loader``   -- ``DataLoader`` (PyTorch's, plus seed, device and a resumable
+  ``state_dict``) and ``cycle``.
+
+``minidl.utils.data`` exposes the PyTorch-named parts under PyTorch's path.
 """
 
 from .collate import default_collate, default_convert
@@ -25,13 +30,14 @@ from .mnist import FashionMNIST, MNIST, load_idx_images
 from .names import first_names
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                        SubsetRandomSampler)
+from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
     "read_idx", "write_idx",
     "Dataset", "ArrayDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "MNIST", "FashionMNIST", "load_idx_images",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-    "default_collate", "default_convert",
+    "default_collate", "default_convert", "get_worker_info", "WorkerInfo",
     "DataLoader", "cycle",
     "find_dataset_files", "DatasetFiles", "ChecksumError", "DatasetNotFoundError",
     "first_names",
