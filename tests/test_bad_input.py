@@ -28,6 +28,8 @@ from minidl.kernels.cpu import batchnorm, elementwise, im2col, pooling, softmax_
 from minidl.data import ArrayDataset, DataLoader
 from minidl.optim import lr_scheduler
 from minidl.utils import data as tud
+from minidl.vision import datasets as vision_datasets
+from minidl.vision import transforms
 
 # ---------------------------------------------------------------------------- inputs
 # Built inside each case's lambda, so collecting the tests creates nothing.
@@ -887,6 +889,42 @@ CASES += [
     bad("default_collate-lengths", lambda: tud.default_collate([(1, 2), (1,)]),
         "each element", "equal size"),
     bad("default_convert-nothing", lambda: tud.default_convert(), "default_convert", "data"),
+    bad("MNIST-root", lambda: vision_datasets.MNIST(5), "MNIST", "int"),
+    bad("MNIST-transform", lambda: vision_datasets.MNIST(None, transform=5), "MNIST",
+        "transform.*int"),
+    bad("MNIST-train", lambda: vision_datasets.MNIST(None, train="yes"), "MNIST", "'yes'"),
+    bad("FashionMNIST-download", lambda: vision_datasets.FashionMNIST(None, download=1),
+        "FashionMNIST", "download.*1"),
+    bad("Compose-not-list", lambda: transforms.Compose(5), "Compose", "int"),
+    bad("Compose-not-callable", lambda: transforms.Compose([1]), "Compose", "int"),
+    bad("ToTensor-tensor", lambda: transforms.ToTensor()(f32(2, 2)), "ToTensor", "Tensor"),
+    bad("ToTensor-4d", lambda: transforms.ToTensor()(np.zeros((1, 2, 2, 1))), "ToTensor",
+        "Got 4"),
+    bad("Normalize-array", lambda: transforms.Normalize([0.5], [0.5])(np.zeros((1, 2, 2))),
+        "Normalize", "ndarray"),
+    bad("Normalize-int", lambda: transforms.Normalize([0.5], [0.5])(i64(1, 2, 2)),
+        "Normalize", "int64"),
+    bad("Normalize-2d", lambda: transforms.Normalize([0.5], [0.5])(f32(2, 2)), "Normalize",
+        r"\(2, 2\)"),
+    bad("Normalize-std-zero", lambda: transforms.Normalize([0.5], [0.0])(f32(1, 2, 2)),
+        "Normalize", "zero"),
+    bad("Normalize-channels", lambda: transforms.Normalize([0.5, 0.5], [1, 1])(f32(3, 2, 2)),
+        "Normalize", "3 channels"),
+    bad("Normalize-mean-str", lambda: transforms.Normalize("a", [1]), "Normalize", "str"),
+    bad("RandomCrop-size", lambda: transforms.RandomCrop((1, 2, 3)), "RandomCrop",
+        r"\(1, 2, 3\)"),
+    bad("RandomCrop-padding", lambda: transforms.RandomCrop(2, padding=(1, 2, 3)),
+        "RandomCrop", "3 element"),
+    bad("RandomCrop-mode", lambda: transforms.RandomCrop(2, padding_mode="wrap"),
+        "RandomCrop", "'wrap'"),
+    bad("RandomCrop-too-big", lambda: transforms.RandomCrop(5)(np.zeros((3, 3), np.uint8)),
+        "RandomCrop", r"\(5, 5\).*\(3, 3\)"),
+    bad("RandomCrop-image", lambda: transforms.RandomCrop(2)([[1, 2]]), "RandomCrop", "list"),
+    bad("RandomCrop-reflect-wide", lambda: transforms.RandomCrop(2, padding=3,
+        padding_mode="reflect")(f32(1, 2, 2)), "pad", "reflect"),
+    bad("RandomHorizontalFlip-p", lambda: transforms.RandomHorizontalFlip(2),
+        "RandomHorizontalFlip", "p.*2"),
+    bad("Lambda-not-callable", lambda: transforms.Lambda(3), "Lambda", "int"),
     bad("current_accelerator-flag", lambda: mdl.accelerator.current_accelerator("yes"),
         "current_accelerator", "str"),
     bad("synchronize-device", lambda: mdl.accelerator.synchronize("tpu"), "synchronize",
@@ -941,9 +979,11 @@ def test_every_public_name_is_swept():
            "CosineAnnealingLR", "OneCycleLR", "SequentialLR", "ReduceLROnPlateau",
            "DataLoader", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
-        # data sets, samplers and loading (minidl.utils.data), accelerator
+        # data sets, samplers and loading (minidl.utils.data), vision, accelerator
         + [n for n in tud.__all__ if n not in ("Dataset", "Sampler", "get_worker_info",
                                                 "WorkerInfo")]
+        + [n for n in vision_datasets.__all__ if n != "VisionDataset"]
+        + list(transforms.__all__)
         + [n for n in mdl.accelerator.__all__ if n not in ("is_available", "device_count")]
         + [n for n in dir(nn.init) if not n.startswith("_") and callable(getattr(nn.init, n))
            and getattr(getattr(nn.init, n), "__module__", "") == nn.init.__name__]
@@ -1146,6 +1186,10 @@ RIGHT = {
                                np.array([3, 2])),
     "random_split-zero": (lambda: [len(s) for s in tud.random_split(dataset(), [5, 0])],
                           np.array([5, 0])),
+    "RandomCrop-same-size": (lambda: transforms.RandomCrop(2)(f32(1, 2, 2)),
+                             np.arange(4).reshape(1, 2, 2) / 7 - 1),
+    "Normalize-one-value": (lambda: transforms.Normalize(0.5, 2)(f32(2, 1, 1)),
+                            (np.arange(2).reshape(2, 1, 1) / 7 - 1 - 0.5) / 2),
 }
 RIGHT_IDS = list(RIGHT)
 
