@@ -9,6 +9,7 @@ here are module-level classes (picklable).
 import gc
 import os
 import random
+import threading
 import time
 
 import numpy as np
@@ -149,13 +150,14 @@ def test_a_dead_worker_is_an_error_not_a_hang():
 
 def test_timeout(monkeypatch):
     monkeypatch.setattr(workers, "_JOIN_TIMEOUT", 0.5)  # the stuck worker is terminated sooner
-    loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=2)
+    # Long enough for a worker to start on a busy machine; Slow's third example takes 30 s.
+    loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=8)
     it = iter(loader)
     assert next(it).item() == 0 and next(it).item() == 1
     start = time.monotonic()
-    with pytest.raises(RuntimeError, match="DataLoader timed out after 2 seconds"):
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 8 seconds"):
         next(it)
-    assert time.monotonic() - start < 15  # waited ~2 s, and the shutdown did not hang
+    assert time.monotonic() - start < 25  # waited ~8 s, and the shutdown did not hang
     assert not any(w.is_alive() for w in it.pool.workers)
 
 
@@ -178,6 +180,27 @@ def test_a_dropped_iterator_stops_its_workers():
     for batch in loader:  # break out of a loop: the next epoch starts afresh
         break
     assert [b[1].tolist() for b in loader][0] == [0, 1]
+
+
+class KilledMidBatch(Dataset):
+    """The worker dies while it writes a large batch: the loader must notice."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        if i == 2:
+            threading.Timer(0.5, os._exit, (7,)).start()
+        return np.zeros(4_000_000, np.uint8)  # 4 MB: far more than a pipe holds
+
+
+def test_a_worker_dying_in_the_middle_of_a_batch_is_an_error_not_a_hang():
+    loader = DataLoader(KilledMidBatch(), batch_size=1, num_workers=1, prefetch_factor=4)
+    it = iter(loader)
+    assert next(it).shape == (1, 4_000_000)
+    time.sleep(2)  # leave the worker time to die while its pipe is full
+    with pytest.raises(RuntimeError, match=r"exited unexpectedly"):
+        list(it)
 
 
 def test_an_unpicklable_batch_is_an_error():
@@ -218,6 +241,20 @@ def test_persistent_workers_draw_as_pytorch():
     rng.integers(2 ** 63)  # the base seed of the first epoch only
     assert first == rng.permutation(23).tolist()
     assert second == rng.permutation(23).tolist()
+
+
+def test_idle_workers_wait_for_the_loader():
+    """A worker waits while the loader is busy (training on a batch) for
+    longer than it takes to check that its parent is alive."""
+    loader = DataLoader(_tensor_dataset(), batch_size=4, num_workers=1,
+                        persistent_workers=True)
+    it = iter(loader)
+    first = next(it)
+    time.sleep(3 * workers._STATUS_INTERVAL)
+    rest = list(it)
+    assert [b[1].tolist() for b in [first] + rest][-1] == [20, 21, 22]
+    time.sleep(3 * workers._STATUS_INTERVAL)
+    assert len(list(loader)) == 6 and all(p.is_alive() for p in it.pool.workers)
 
 
 def test_out_of_order_delivery_hands_out_every_batch():

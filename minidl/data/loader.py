@@ -92,7 +92,9 @@ class DataLoader:
             builds them in this process. Workers are seeded per worker and
             per epoch (see ``minidl.data.workers``) and start with
             ``multiprocessing_context``, by default "forkserver" where
-            available (so the data set must be picklable).
+            available: the data set, ``collate_fn`` and ``worker_init_fn`` must
+            be picklable, and a script must start from an
+            ``if __name__ == "__main__":`` block (as on macOS and Windows).
         collate_fn: makes a batch from a list of examples; default
             ``default_collate`` (``default_convert`` with ``batch_size=None``).
         pin_memory: accepted for PyTorch compatibility; does nothing (minidl
@@ -279,21 +281,20 @@ class DataLoader:
 
     # -- epochs --------------------------------------------------------------
 
+    def _base_sampler(self):
+        """The sampler of indices under the loader's own batching, or None
+        when a custom batch sampler makes the batches."""
+        if not self._auto_collation:
+            return self.sampler
+        return self.batch_sampler.sampler if type(self.batch_sampler) is BatchSampler else None
+
     def _random_sampler(self):
         """The ``RandomSampler`` behind the indices, if that is what shuffles them."""
-        inner = self.batch_sampler.sampler if (
-            self._auto_collation and type(self.batch_sampler) is BatchSampler) else None
-        candidate = inner if self._auto_collation else self.sampler
-        return candidate if type(candidate) is RandomSampler else None
+        sampler = self._base_sampler()
+        return sampler if type(sampler) is RandomSampler else None
 
     def _resumable(self) -> bool:
-        if self._auto_collation:
-            if type(self.batch_sampler) is not BatchSampler:
-                return False
-            sampler = self.batch_sampler.sampler
-        else:
-            sampler = self.sampler
-        return type(sampler) in (SequentialSampler, RandomSampler)
+        return type(self._base_sampler()) in (SequentialSampler, RandomSampler)
 
     def _epoch_batches(self, rng):
         """The index batches of one pass, drawing any shuffling from ``rng``."""
@@ -404,6 +405,10 @@ class DataLoader:
                                "the built-in SequentialSampler or RandomSampler can resume")
         if self._resume is not None:  # restored and not iterated since
             return copy.deepcopy(self._resume)
+        if not self.in_order and self.num_workers > 0 and self._position > 0:
+            raise RuntimeError("DataLoader.state_dict: with in_order=False the batches handed "
+                               "out are not the first ones of the epoch; its position cannot "
+                               "be saved")
         epoch = self._current
         if epoch is None:  # between epochs: the next one starts from the generators as now
             epoch = _Epoch(self._generator_states(), None, True, None, None)

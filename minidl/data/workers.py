@@ -7,10 +7,10 @@ shutting them down so that nothing hangs -- also when an iterator is dropped
 half-way through an epoch or the loader's process exits.
 
 Each worker gets tasks ``(key, indices)`` on its own queue, builds the batch
-with ``batching.fetch`` and puts ``(key, pickled batch)`` on a queue shared by
-all workers. The batch is pickled in the worker, so that a batch that cannot be
-pickled becomes an error for the loader instead of a silent loss; tensors in
-it travel by value (values, device, requires_grad), as PyTorch's.
+with ``batching.fetch`` and writes ``(key, pickled batch)`` to a pipe of its own.
+The batch is pickled in the worker, so that a batch that cannot be pickled
+becomes an error for the loader instead of a silent loss; tensors in it travel
+by value (values, device, requires_grad), as PyTorch's.
 
 Seeding (PyTorch's): worker ``i`` of an iterator whose base seed is ``s`` seeds
 minidl's global generator and Python's ``random`` with ``s + i``, and NumPy's
@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import queue
 import random
 import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -164,14 +166,38 @@ def _pickled(key, data, worker_id: int) -> bytes:
     return buffer.getvalue()
 
 
-def _worker_loop(dataset, auto_collation, collate_fn, index_queue, result_queue, done_event,
-                 base_seed, worker_init_fn, worker_id, num_workers, parent_pid):
+class _Sender:
+    """Writes a worker's results to the loader from a thread, so that the worker
+    builds its next batch meanwhile (the loader reads one while it trains)."""
+
+    def __init__(self, connection):
+        self._queue = queue.SimpleQueue()
+        thread = threading.Thread(target=self._run, args=(connection,), daemon=True)
+        thread.start()
+
+    def _run(self, connection):
+        while True:
+            try:
+                connection.send_bytes(self._queue.get())
+            except OSError:  # the loader closed its end: nobody reads any more
+                return
+
+    def send(self, payload: bytes) -> None:
+        self._queue.put(payload)
+
+
+def _worker_loop(dataset, auto_collation, collate_fn, index_queue, connection, done_event,
+                 base_seed, worker_init_fn, worker_id, num_workers):
     """The body of a worker process: fetch batches until told to stop."""
     global _worker_info
+    # The parent is the loader's process, or the fork server that started this
+    # one; when it dies this process is re-parented, which is how it notices.
+    parent_pid = os.getppid()
     # Ctrl-C is the loader's to handle; a worker just stops when it is told to.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     seed = _seed_worker(base_seed, worker_id)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
+    sender = _Sender(connection)
     init_error = None
     if worker_init_fn is not None:
         try:
@@ -182,13 +208,11 @@ def _worker_loop(dataset, auto_collation, collate_fn, index_queue, result_queue,
         try:
             task = index_queue.get(timeout=_STATUS_INTERVAL)
         except queue.Empty:
-            if os.getppid() != parent_pid:  # the loader's process is gone
+            if os.getppid() != parent_pid:  # the parent is gone
                 break
             continue
-        if task is None:
+        if task is None or done_event.is_set():
             break
-        if done_event.is_set():
-            continue  # shutting down: drain the queue without working
         key, indices = task
         if init_error is not None:
             data, init_error = init_error, None
@@ -197,11 +221,10 @@ def _worker_loop(dataset, auto_collation, collate_fn, index_queue, result_queue,
                 data = fetch(dataset, indices, auto_collation, collate_fn)
             except Exception:
                 data = _RemoteError(f"in DataLoader worker process {worker_id}")
-        result_queue.put(_pickled(key, data, worker_id))
+        sender.send(_pickled(key, data, worker_id))
         del data
-    # Results nobody will read must not keep this process from exiting.
-    result_queue.cancel_join_thread()
-    result_queue.close()
+    # Leaving now is safe: this process holds the only writing end of its pipe,
+    # so a result cut short by the exit is an end of file for the loader, not a hang.
 
 
 class WorkerPool:
@@ -211,6 +234,10 @@ class WorkerPool:
     returns the next finished ``(key, batch)`` in completion order, re-raising
     an exception from the worker. ``shutdown()`` stops the processes (also
     called when the pool is garbage collected).
+
+    Each worker writes its results to a pipe of its own whose writing end only
+    it holds: a worker that dies, even half-way through a result, is an end of
+    file here rather than a read that never ends.
     """
 
     def __init__(self, dataset, auto_collation: bool, collate_fn, num_workers: int,
@@ -221,23 +248,26 @@ class WorkerPool:
             context = multiprocessing.get_context(context)
         self.timeout = timeout
         self.closed = False
-        self._result_queue = context.Queue()
         self._done_event = context.Event()
         self._index_queues = []
+        self._readers = []
+        self._ready = []  # readers with a result waiting
         self.workers = []
         try:
             for worker_id in range(num_workers):
                 index_queue = context.Queue()
                 # Tasks a dead worker never took must not block this process's exit.
                 index_queue.cancel_join_thread()
+                reader, writer = context.Pipe(duplex=False)
                 process = context.Process(
                     target=_worker_loop, daemon=True,
-                    args=(dataset, auto_collation, collate_fn, index_queue,
-                          self._result_queue, self._done_event, base_seed, worker_init_fn,
-                          worker_id, num_workers, os.getpid()))
+                    args=(dataset, auto_collation, collate_fn, index_queue, writer,
+                          self._done_event, base_seed, worker_init_fn, worker_id, num_workers))
                 self._index_queues.append(index_queue)
+                self._readers.append(reader)
                 self.workers.append(process)
                 process.start()
+                writer.close()  # the worker's now: see the class docstring
         except BaseException:
             self.shutdown()
             raise
@@ -249,29 +279,36 @@ class WorkerPool:
         """The next finished ``(key, batch)``; raises RuntimeError when a worker
         died or nothing came within ``timeout`` seconds (when > 0)."""
         deadline = time.monotonic() + self.timeout if self.timeout > 0 else None
-        while True:
+        while not self._ready:
             wait = _STATUS_INTERVAL
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
-            try:
-                payload = self._result_queue.get(timeout=wait)
-            except queue.Empty:
-                self._check_workers()
-                if deadline is not None and time.monotonic() >= deadline:
-                    self.shutdown()
-                    raise RuntimeError(f"DataLoader timed out after {self.timeout} "
-                                       "seconds") from None
-                continue
-            key, data = pickle.loads(payload)
-            if isinstance(data, _RemoteError):
+            self._ready = multiprocessing.connection.wait(self._readers, timeout=wait)
+            if self._ready:
+                break
+            self._check_workers()
+            if deadline is not None and time.monotonic() >= deadline:
                 self.shutdown()
-                data.reraise()
-            return key, data
+                raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
+        reader = self._ready.pop()
+        try:
+            payload = reader.recv_bytes()
+        except (EOFError, OSError):  # its worker ended (a result may be cut short)
+            worker = self.workers[self._readers.index(reader)]
+            worker.join(timeout=_JOIN_TIMEOUT)
+            self._raise_dead([worker])
+        key, data = pickle.loads(payload)
+        if isinstance(data, _RemoteError):
+            self.shutdown()
+            data.reraise()
+        return key, data
 
     def _check_workers(self) -> None:
         dead = [w for w in self.workers if not w.is_alive()]
-        if not dead:
-            return
+        if dead:
+            self._raise_dead(dead)
+
+    def _raise_dead(self, dead) -> None:
         codes = ", ".join(f"{w.pid} (exit code {w.exitcode})" for w in dead)
         self.shutdown()
         hint = ""
@@ -293,6 +330,8 @@ class WorkerPool:
                     index_queue.put(None)
                 except (OSError, ValueError):  # the queue is already closed
                     pass
+            for reader in self._readers:
+                reader.close()  # a worker still writing gets an error, not a wait
             for process in self.workers:
                 if process.pid is None:  # never started
                     continue
@@ -302,8 +341,6 @@ class WorkerPool:
                     process.join()
             for index_queue in self._index_queues:
                 index_queue.close()
-            self._result_queue.cancel_join_thread()
-            self._result_queue.close()
         except Exception:  # interpreter shutdown: modules may already be gone
             pass
 
