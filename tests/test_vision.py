@@ -291,9 +291,17 @@ def test_pad_if_needed_and_channel_fill():
 
 def test_random_crop_pil_images():
     image_module = pytest.importorskip("PIL.Image")
-    image = image_module.fromarray(np.arange(36, dtype=np.uint8).reshape(6, 6))
+    array = np.arange(36, dtype=np.uint8).reshape(6, 6)
+    image = image_module.fromarray(array)
     out = transforms.RandomCrop(4, padding=1)(image)
-    assert isinstance(out, image_module.Image) and out.size == (4, 4)
+    assert isinstance(out, image_module.Image) and out.size == (4, 4) and out.mode == "L"
+    for mode in ("constant", "edge", "reflect", "symmetric"):
+        padded = transforms.RandomCrop(8, padding=1, fill=9, padding_mode=mode)(image)
+        kwargs = {"constant_values": 9} if mode == "constant" else {}
+        np.testing.assert_array_equal(np.asarray(padded), np.pad(array, 1, mode=mode, **kwargs))
+    rgb = image_module.fromarray(np.zeros((4, 4, 3), np.uint8))
+    corner = np.asarray(transforms.RandomCrop(6, padding=1, fill=(1, 2, 3))(rgb))[0, 0]
+    assert corner.tolist() == [1, 2, 3]
 
 
 def test_random_crop_padding_is_differentiable(device):

@@ -276,10 +276,15 @@ def _pad(img, padding, fill=0, padding_mode: str = "constant"):
                             f"{fill!r}")
         return _pad_tensor(img, (left, top, right, bottom), fill, padding_mode)
     if _is_pil(img):
-        from PIL import Image  # only reached with a PIL image, so PIL is there
+        # As torchvision: PIL's own border for constant padding (the mode kept),
+        # NumPy's for the others.
+        from PIL import Image, ImageOps  # only reached with a PIL image, so PIL is there
 
+        if padding_mode == "constant":
+            fill = fill if isinstance(fill, numbers.Real) else tuple(fill)
+            return ImageOps.expand(img, border=(left, top, right, bottom), fill=fill)
         array = _pad_array(np.asarray(img), (left, top, right, bottom), fill, padding_mode)
-        return Image.fromarray(array, mode=img.mode)
+        return Image.fromarray(array)
     return _pad_array(img, (left, top, right, bottom), fill, padding_mode)
 
 
