@@ -196,11 +196,10 @@ class KilledMidBatch(Dataset):
 
 def test_a_worker_dying_in_the_middle_of_a_batch_is_an_error_not_a_hang():
     loader = DataLoader(KilledMidBatch(), batch_size=1, num_workers=1, prefetch_factor=4)
-    it = iter(loader)
-    assert next(it).shape == (1, 4_000_000)
-    time.sleep(2)  # leave the worker time to die while its pipe is full
     with pytest.raises(RuntimeError, match=r"exited unexpectedly"):
-        list(it)
+        for batch in loader:
+            assert batch.shape == (1, 4_000_000)
+            time.sleep(2)  # a slow consumer: the worker dies while its pipe is full
 
 
 def test_an_unpicklable_batch_is_an_error():

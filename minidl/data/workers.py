@@ -134,9 +134,7 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
 
 
 def _rebuild_tensor(array: np.ndarray, device: str, requires_grad: bool) -> Tensor:
-    tensor = from_numpy(array)
-    if device != "cpu":
-        tensor = tensor.to(device)
+    tensor = from_numpy(array).to(device)
     return tensor.requires_grad_(True) if requires_grad else tensor
 
 
