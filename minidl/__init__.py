@@ -8,6 +8,7 @@ with PyTorch's names and semantics.
 
 from . import tensor_methods  # noqa: F401  (binds the Tensor methods)
 from . import autograd, checkpoint, cuda, functional, nn, onnx, optim, return_types, tools
+from . import accelerator, utils
 from ._dtypes import (bool_, float32, float64, get_default_dtype, int8, int16, int32, int64,
                       set_default_dtype, uint8)
 from .api.conversion import clone
@@ -87,5 +88,5 @@ __all__ = [
     # randomness, files, tools, subpackages
     "manual_seed", "get_rng_state", "set_rng_state", "save", "load", "gradcheck",
     "gradgradcheck", "profile", "detect_anomaly", "AnomalyError", "viz", "tools", "functional", "nn", "optim",
-    "checkpoint", "return_types", "onnx",
+    "checkpoint", "return_types", "onnx", "accelerator", "utils",
 ]

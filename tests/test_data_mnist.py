@@ -100,9 +100,9 @@ def test_loader_over_mnist_sees_every_example(mnist_test):
     loader = DataLoader(mnist_test, batch_size=256, shuffle=True, seed=0)
     counts = np.zeros(10, np.int64)
     n = 0
-    for images, labels in loader._iter_numpy():
+    for images, labels in loader:
         assert images.dtype == np.float32 and images.shape[1:] == (1, 28, 28)
-        counts += np.bincount(labels, minlength=10)
+        counts += np.bincount(labels.numpy(), minlength=10)
         n += len(labels)
     assert n == 10000 and counts.tolist() == np.bincount(mnist_test.labels).tolist()
 

