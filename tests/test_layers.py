@@ -114,13 +114,13 @@ def test_cross_entropy_and_log_softmax(device, rng):
 
 def test_cross_entropy_errors(device):
     logits = mdl.zeros(3, 4, device=device)
-    with pytest.raises(RuntimeError, match=r"target has shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"target has shape \(2,\)"):  # as PyTorch
         F.cross_entropy(logits, np.array([0, 1]))
-    with pytest.raises(RuntimeError, match="integer dtype"):
+    with pytest.raises(RuntimeError, match="class probabilities"):
         F.cross_entropy(logits, np.array([0.5, 1.0, 2.0]))
     with pytest.raises(IndexError, match="out of bounds"):
         F.cross_entropy(logits, np.array([0, 1, 4]))
-    with pytest.raises(RuntimeError, match=r"\(N, C\)"):
+    with pytest.raises(RuntimeError, match=r"target of shape \(\)"):
         F.cross_entropy(mdl.zeros(3, device=device), np.array([0, 1, 2]))
 
 

@@ -82,7 +82,7 @@ def test_train_loop_evaluates_and_writes_metrics_as_it_goes(tmp_path):
         if step == 25:  # records written so far are already on disk
             seen_lines.extend(metrics.read_text().splitlines())
 
-    history = train(model, optim.SGD(model.parameters(), lr=0.1),
+    history = train(model, optim.SGD(model.parameters(), lr=0.3),
                     DataLoader(data, batch_size=16, shuffle=True, seed=0), 30,
                     test_loader=DataLoader(data, batch_size=64), eval_every=10,
                     metrics_path=metrics, progress=False, on_step=peek)
