@@ -76,22 +76,29 @@ def _public_objects():
 
 
 def _class_members(cls):
-    """(where it is defined, member) for the public methods and properties
-    of ``cls``, inherited ones included."""
+    """(where it is defined, member, whether its first parameter is the
+    instance or class) for the public methods and properties of ``cls``,
+    inherited ones included."""
     for name in dir(cls):
         if name.startswith("_"):
             continue
         member = inspect.getattr_static(cls, name)
+        bound = not isinstance(member, staticmethod)
         if isinstance(member, (staticmethod, classmethod)):
             member = member.__func__
         function = member.fget if isinstance(member, property) else member
         if inspect.isfunction(function) and _defined_in_minidl(function):
-            yield f"{function.__module__}.{function.__qualname__}", member
+            where = f"{function.__module__}.{function.__qualname__}"
+            if "." not in function.__qualname__:  # a function bound to the class
+                where = f"{cls.__module__}.{cls.__qualname__}.{name} ({where})"
+            yield where, member, bound
 
 
 def _public_objects_and_members():
+    """(qualified name, object, whether it is a method) for every object."""
     objects = list(_public_objects())
-    yield from objects
+    for qualified_name, obj in objects:
+        yield qualified_name, obj, False
     for _, obj in objects:
         if isinstance(obj, type):
             yield from _class_members(obj)
@@ -103,9 +110,10 @@ def _doc_of(obj):
     return inspect.getdoc(obj)
 
 
-def _parameter_names(obj):
+def _parameter_names(obj, is_method):
     """The names a caller passes: an initialiser's or function's parameters,
-    less ``self``/``cls`` and anonymous ``*args``/``**kwargs``."""
+    less the instance (``self``, or ``input`` of a Tensor method that is a
+    function of ``minidl.api``), ``cls`` and anonymous ``*args``/``**kwargs``."""
     target = obj.__init__ if isinstance(obj, type) else obj
     if isinstance(obj, type) and target is object.__init__:
         return []
@@ -115,7 +123,7 @@ def _parameter_names(obj):
         return []
     names = []
     for position, parameter in enumerate(signature.parameters.values()):
-        if position == 0 and parameter.name in ("self", "cls"):
+        if position == 0 and (is_method or parameter.name in ("self", "cls")):
             continue
         if parameter.name in ("args", "kwargs"):
             continue
@@ -140,33 +148,33 @@ def _checked_objects():
     the same name in ``minidl``; a layer inherits Module's methods), less
     those of TEMPORARILY_UNCHECKED_MODULES."""
     seen = set()
-    for qualified_name, obj in _public_objects_and_members():
+    for qualified_name, obj, is_method in _public_objects_and_members():
         if id(obj) in seen:
             continue
         seen.add(id(obj))
         module = getattr(obj.fget if isinstance(obj, property) else obj, "__module__", None)
         if module in TEMPORARILY_UNCHECKED_MODULES:
             continue
-        yield qualified_name, obj
+        yield qualified_name, obj, is_method
 
 
 def _offenders():
     missing, undescribed = [], []
-    for qualified_name, obj in _checked_objects():
+    for qualified_name, obj, is_method in _checked_objects():
         if not _doc_of(obj):
             missing.append(qualified_name)
             continue
         if isinstance(obj, property):
             continue
         doc = _full_doc(obj)
-        for name in _parameter_names(obj):
+        for name in _parameter_names(obj, is_method):
             if name not in COMMON_KEYWORDS and not _mentions(doc, name):
                 undescribed.append(f"{qualified_name}: {name}")
     return missing, undescribed
 
 
 def test_the_walk_covers_the_api():
-    names = {name for name, _ in _checked_objects()}
+    names = {name for name, _, _ in _checked_objects()}
     for expected in ("minidl.zeros", "minidl.nn.Linear", "minidl.optim.SGD",
                      "minidl.tensor.Tensor.dtype", "minidl.nn.module.Module.forward",
                      "minidl.optim.optimizer.Optimizer.zero_grad",
