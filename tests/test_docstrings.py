@@ -132,10 +132,13 @@ def _parameter_names(obj, is_method):
 
 
 def _full_doc(obj):
-    """A class's docstring together with its ``__init__``'s; a function's own."""
+    """A function's docstring; a class's together with its ``__init__``'s and,
+    when the initialiser is inherited, the docstring of the class defining it
+    (``FashionMNIST(MNIST)`` takes MNIST's arguments)."""
     doc = _doc_of(obj) or ""
     if isinstance(obj, type) and obj.__init__ is not object.__init__:
-        doc += "\n" + (inspect.getdoc(obj.__init__) or "")
+        owner = next(cls for cls in obj.__mro__ if "__init__" in vars(cls))
+        doc += "\n" + (inspect.getdoc(obj.__init__) or "") + "\n" + (owner.__doc__ or "")
     return doc
 
 
