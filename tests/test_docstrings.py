@@ -3,8 +3,9 @@ docstring, and every parameter it takes is named in that docstring.
 
 The public names are a module's ``__all__`` (else its names not starting with
 ``_``) for the packages below, plus the public methods and properties of
-their classes (``Tensor``, ``nn.Module``, ``optim.Optimizer`` and the rest). Objects defined outside
-minidl and exception classes are skipped. A class's parameters are those of
+their classes (``Tensor``, ``nn.Module``, ``optim.Optimizer`` and the rest).
+Objects defined outside minidl and exception classes are skipped. A class's
+parameters are those of
 its ``__init__`` and may be described in the class or the ``__init__``
 docstring. ``inspect.getdoc`` inherits a method's docstring from its base
 class, so an overriding ``forward`` is covered by ``Module.forward``'s.
