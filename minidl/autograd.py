@@ -251,14 +251,23 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError  # abstract: every subclass defines it
+        """The output Tensor (or tuple of Tensors) computed from the arguments;
+        ``ctx.save_for_backward(*tensors)`` and attributes set on ``ctx`` keep
+        what backward needs. Every subclass defines it."""
+        raise NotImplementedError
 
     @staticmethod
     def backward(ctx, *grads):
-        raise NotImplementedError  # abstract: every subclass defines it
+        """One gradient Tensor (or None) per positional argument of forward,
+        from ``grads``, the gradients of forward's outputs (``ctx`` as forward
+        left it). Every subclass defines it."""
+        raise NotImplementedError
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run ``forward(ctx, *args, **kwargs)`` with recording off and, when a
+        Tensor argument requires grad, record the call in the graph so that
+        ``backward`` is called on the way back. Returns forward's output."""
         device, needs, any_needs = _scan_inputs(cls, args)
         ctx = Context(get_backend(device), device, needs)
         if _observers:

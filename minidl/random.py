@@ -7,7 +7,8 @@ _generator = np.random.default_rng()
 
 
 def manual_seed(seed):
-    """Reseed the global generator (and return it)."""
+    """Reseed the global generator with ``seed``, a non-negative int, and
+    return it (a ``numpy.random.Generator``)."""
     global _generator
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")

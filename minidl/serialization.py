@@ -117,7 +117,7 @@ def save(obj, path):
 
 
 def load(path):
-    """Read what ``save`` wrote.
+    """Read what ``save`` wrote to the file ``path``.
 
     From a ``.safetensors`` file (minidl's or PyTorch's
     ``safetensors.torch.save_file``): a dict of name -> CPU Tensor, in the

@@ -85,10 +85,12 @@ class Tensor:
 
     @property
     def dtype(self):
+        """The element type, e.g. ``minidl.float32``."""
         return self._data.dtype
 
     @property
     def ndim(self):
+        """The number of dimensions (an int), as ``dim()``."""
         return len(self._data.shape)
 
     def dim(self):
@@ -106,6 +108,7 @@ class Tensor:
 
     @property
     def is_cuda(self):
+        """True when the tensor is on the GPU."""
         return self.device == "cuda"
 
     def is_floating_point(self):
@@ -118,6 +121,7 @@ class Tensor:
 
     @property
     def itemsize(self):
+        """The size of one element in bytes."""
         return self._data.dtype.itemsize
 
     @property
@@ -259,6 +263,7 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """True when ``retain_grad()`` was called on this non-leaf tensor."""
         return getattr(self, "_retains", False)
 
     def register_hook(self, hook):

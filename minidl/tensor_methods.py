@@ -15,7 +15,11 @@ from .tensor import Tensor
 
 def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradient of this tensor into the leaves' ``.grad``
-    (``gradient`` seeds it; ones for a one-element tensor)."""
+    (``gradient`` seeds it; ones for a one-element tensor). ``retain_graph``
+    keeps the graph for another backward (default: ``create_graph``);
+    ``create_graph`` records the backward pass for higher-order gradients
+    (default False); ``inputs``, when given, limits accumulation to those
+    tensors."""
     autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
 
@@ -25,24 +29,26 @@ def _where(self, condition, other):
 
 
 def _masked_fill_(self, mask, value):
-    """``masked_fill`` in place."""
+    """``masked_fill`` in place: ``value`` where the bool ``mask`` is True."""
     return inplace.update("masked_fill_", self, indexing.masked_fill, mask, value)
 
 
 def _scatter_(self, dim, index, src=None, *, value=None):
-    """``scatter`` in place."""
+    """``scatter`` in place: ``src`` (or the number ``value``) written at
+    ``index`` along ``dim``."""
     return inplace.update("scatter_", self,
                           lambda s: indexing.scatter(s, dim, index, src, value=value))
 
 
 def _scatter_add_(self, dim, index, src):
-    """``scatter_add`` in place."""
+    """``scatter_add`` in place: ``src`` added at ``index`` along ``dim``."""
     return inplace.update("scatter_add_", self,
                           lambda s: indexing.scatter_add(s, dim, index, src))
 
 
 def _index_put(self, indices, values, accumulate=False):
-    """``index_put_`` on a copy."""
+    """``index_put_`` on a copy: ``values`` written (added with
+    ``accumulate``, default False) at ``indices``, a tuple of index tensors."""
     return indexing.index_put_(self.clone(), indices, values, accumulate)
 
 

@@ -14,7 +14,12 @@ from ._common import cast
 
 def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False):
     """This tensor on another device and/or as another dtype: ``x.to("cuda")``,
-    ``x.to(mdl.float64)``, ``x.to("cpu", mdl.float32)``, ``x.to(other)``."""
+    ``x.to(mdl.float64)``, ``x.to("cpu", mdl.float32)``, ``x.to(other)``
+    (other's device and dtype). Positional arguments may be a device string,
+    a dtype or a tensor; ``dtype=`` and ``device=`` may be given by keyword.
+    ``non_blocking`` is accepted for PyTorch's signature and has no effect
+    (copies are synchronous); ``copy=True`` returns a new tensor even when
+    nothing changes. Without a change the tensor itself comes back."""
     _checks.tensor("to", input)
     for arg in args:
         if isinstance(arg, Tensor):
@@ -41,7 +46,8 @@ def cpu(input):
 
 
 def cuda(input, device=None):
-    """This tensor on the GPU (itself if it is there)."""
+    """This tensor on the GPU (itself if it is there). ``device`` is accepted
+    for PyTorch's signature; minidl uses one GPU, "cuda"."""
     return to(input, "cuda")
 
 
@@ -76,7 +82,7 @@ def bool(input):
 
 
 def clone(input):
-    """A copy with its own storage (differentiable)."""
+    """A copy of ``input`` with its own storage (differentiable)."""
     _checks.tensor("clone", input)
     return shape_ops.Clone.apply(input)
 

@@ -114,21 +114,28 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros (default float dtype unless given)."""
+    """A tensor of zeros (default float dtype unless given).
+
+    ``size`` is ints or one sequence of ints (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     size = _checks.size_args("zeros", size)
     return _full("zeros", size, 0.0, dtype or _dtypes.get_default_dtype(), device,
                  requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of ones (default float dtype unless given)."""
+    """A tensor of ones (default float dtype unless given).
+
+    ``size`` is ints or one sequence of ints (``ones(2, 3)`` or ``ones((2, 3))``)."""
     size = _checks.size_args("ones", size)
     return _full("ones", size, 1.0, dtype or _dtypes.get_default_dtype(), device,
                  requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    """A new tensor whose values are unspecified (zeros here)."""
+    """A new tensor whose values are unspecified (zeros here), of the
+    default float dtype unless given.
+
+    ``size`` is ints or one sequence of ints (``empty(2, 3)`` or ``empty((2, 3))``)."""
     size = _checks.size_args("empty", size)
     return _full("empty", size, 0.0, dtype or _dtypes.get_default_dtype(), device,
                  requires_grad)
@@ -155,8 +162,8 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False):
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
-    """A tensor of unspecified values (zeros here) with the shape of ``input``; dtype and device default
-    to the input's."""
+    """A tensor of unspecified values (zeros here) with the shape of
+    ``input``; dtype and device default to the input's."""
     shape, dtype, device = _like("empty_like", input, dtype, device)
     return _full("empty_like", shape, 0, dtype, device, requires_grad)
 
@@ -202,12 +209,18 @@ def _random(op, primitive, size, generator, dtype, device, requires_grad):
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Samples of the standard normal distribution (see ``manual_seed``)."""
+    """Samples of the standard normal distribution (see ``manual_seed``), of
+    the default float dtype unless given.
+
+    ``size`` is ints or one sequence of ints (``randn(2, 3)`` or ``randn((2, 3))``)."""
     return _random("randn", "random_normal", size, generator, dtype, device, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Samples of the uniform distribution on [0, 1)."""
+    """Samples of the uniform distribution on [0, 1), of the default float
+    dtype unless given.
+
+    ``size`` is ints or one sequence of ints (``rand(2, 3)`` or ``rand((2, 3))``)."""
     return _random("rand", "random_uniform", size, generator, dtype, device, requires_grad)
 
 
@@ -287,7 +300,8 @@ def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=
 
 
 def randint_like(input, low, high=None, *, generator=None, dtype=None, device=None):
-    """``randint`` with the shape (and by default dtype and device) of ``input``."""
+    """``randint`` with the shape (and by default dtype and device) of ``input``:
+    integers from [``low``, ``high``), or from [0, ``low``) when ``high`` is None."""
     shape, dtype, device = _like("randint_like", input, dtype, device)
     if high is None:
         low, high = 0, low

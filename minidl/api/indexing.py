@@ -71,8 +71,8 @@ def masked_fill(input, mask, value):
 
 
 def nonzero(input, *, as_tuple=False):
-    """The indices of the non-zero elements: an int64 tensor (count, ndim), or
-    with ``as_tuple=True`` one index tensor per dimension."""
+    """The indices of the non-zero elements of ``input``: an int64 tensor
+    (count, ndim), or with ``as_tuple=True`` one index tensor per dimension."""
     _checks.tensor("nonzero", input)
     backend = get_backend(input.device)
     host = backend.to_numpy(input._data)
@@ -405,7 +405,8 @@ def setitem(input, index, value):
 
 
 def masked_select(input, mask):
-    """The elements where the bool ``mask`` (broadcast) is True, as a 1-D tensor."""
+    """The elements of ``input`` where the bool ``mask`` (broadcast against it)
+    is True, as a 1-D tensor."""
     _checks.tensor("masked_select", input)
     _checks.tensor("masked_select", mask, "mask")
     if mask.dtype != _dtypes.bool_:

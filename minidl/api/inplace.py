@@ -137,7 +137,8 @@ def mul_(self, other):
 
 
 def div_(self, other, *, rounding_mode=None):
-    """self /= other, in place (true division needs a float tensor; see ``div``)."""
+    """self /= other, in place (true division needs a float tensor); the
+    ``rounding_mode`` None, "trunc" or "floor" of ``div``."""
     return update("div_", self, lambda s, o: maths.div(s, o, rounding_mode=rounding_mode),
                   operand("div_", other, self))
 
@@ -229,7 +230,8 @@ def in_place(function):
 # ---- filling and copying --------------------------------------------------------------
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to self's shape, converted to self's dtype, moved
-    from its device) into self. The gradient flows to ``src``."""
+    from its device) into self. The gradient flows to ``src``.
+    ``non_blocking`` is accepted for PyTorch's signature and has no effect."""
     _checks.tensor("copy_", self)
     _checks.tensor("copy_", src, "src")
     shape = _checks.broadcast_shapes("copy_", self.shape, src.shape)

@@ -8,7 +8,9 @@ from .shape import narrow, reshape, select
 
 
 def cat(tensors, dim=0, *, axis=None):
-    """Tensors joined along an existing dimension; dtypes are promoted."""
+    """The ``tensors`` (a sequence of tensors of one rank whose shapes match
+    except along ``dim``) joined along the existing dimension ``dim``
+    (default 0; ``axis`` is NumPy's alias); dtypes are promoted."""
     if axis is not None:
         dim = axis
     tensors = _checks.tensor_list("cat", tensors)
@@ -32,7 +34,8 @@ concatenate = cat
 
 
 def stack(tensors, dim=0, *, axis=None):
-    """Same-shaped tensors joined along a new dimension."""
+    """The same-shaped ``tensors`` joined along a new dimension inserted at
+    ``dim`` (default 0; ``axis`` is NumPy's alias)."""
     if axis is not None:
         dim = axis
     tensors = _checks.tensor_list("stack", tensors)
@@ -58,8 +61,9 @@ def vstack(tensors):
 
 
 def split(tensor, split_size_or_sections, dim=0):
-    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of
-    the sizes in a list. Each piece is a view."""
+    """``tensor`` cut along ``dim`` (default 0) into pieces: of
+    ``split_size_or_sections`` elements each when it is an int (the last may
+    be smaller), or of the sizes in it when it is a list. A tuple of views."""
     _checks.tensor("split", tensor)
     d = _checks.dim("split", dim, tensor.ndim)
     size = tensor.shape[d]
@@ -85,7 +89,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    """At most ``chunks`` pieces of equal size (the last may be smaller) along ``dim``."""
+    """``input`` cut into at most ``chunks`` pieces of equal size (the last may
+    be smaller) along ``dim`` (default 0); a tuple of views."""
     _checks.tensor("chunk", input)
     chunks = _checks.integer("chunk", "chunks", chunks, 1)
     d = _checks.dim("chunk", dim, input.ndim)
@@ -96,7 +101,8 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
-    """The slices along ``dim``, each without that dimension."""
+    """The slices of ``input`` along ``dim`` (default 0), each without that
+    dimension; a tuple."""
     _checks.tensor("unbind", input)
     d = _checks.dim("unbind", dim, input.ndim)
     return tuple(select(input, d, i) for i in range(input.shape[d]))

@@ -17,7 +17,13 @@ from .shape import expand, permute, reshape, squeeze, unsqueeze
 def matmul(input, other):
     """The matrix product with PyTorch's rules: 1-D @ 1-D is a dot product,
     a 1-D operand is a row (left) or column (right) vector that is removed
-    from the result, and batch dimensions broadcast."""
+    from the result, and batch dimensions broadcast.
+
+    Args:
+        input, other: Tensors with at least one dimension; the last
+            dimension of ``input`` meets the second-last of ``other``.
+
+    Returns: a Tensor of the promoted dtype."""
     _checks.tensor("matmul", input)
     other = operand("matmul", other, input)
     _checks.tensor("matmul", other, "other")
@@ -55,14 +61,16 @@ def _require_dims(op, name, x, ndim):
 
 
 def mm(input, mat2):
-    """The product of two matrices."""
+    """The product of two matrices: ``input`` (n, m) times ``mat2`` (m, p)
+    gives (n, p)."""
     _require_dims("mm", "input", input, 2)
     _require_dims("mm", "mat2", mat2, 2)
     return matmul(input, mat2)
 
 
 def bmm(input, mat2):
-    """Batched products of (b, n, m) and (b, m, p) tensors."""
+    """Batched products: ``input`` (b, n, m) times ``mat2`` (b, m, p) gives
+    (b, n, p)."""
     _require_dims("bmm", "input", input, 3)
     _require_dims("bmm", "mat2", mat2, 3)
     if input.shape[0] != mat2.shape[0]:
@@ -71,14 +79,15 @@ def bmm(input, mat2):
 
 
 def mv(input, vec):
-    """Matrix times vector."""
+    """Matrix times vector: ``input`` (n, m) times ``vec`` (m,) gives (n,)."""
     _require_dims("mv", "input", input, 2)
     _require_dims("mv", "vec", vec, 1)
     return matmul(input, vec)
 
 
 def dot(input, other):
-    """The dot product of two 1-D tensors of equal length."""
+    """The dot product of ``input`` and ``other``, 1-D tensors of equal
+    length; a 0-d tensor."""
     _require_dims("dot", "input", input, 1)
     _require_dims("dot", "other", other, 1)
     if input.shape != other.shape:
@@ -88,7 +97,8 @@ def dot(input, other):
 
 
 def outer(input, vec2):
-    """The outer product of two 1-D tensors."""
+    """The outer product of the 1-D tensors ``input`` (n,) and ``vec2`` (m,):
+    shape (n, m)."""
     _require_dims("outer", "input", input, 1)
     _require_dims("outer", "vec2", vec2, 1)
     return matmul(unsqueeze(input, 1), unsqueeze(vec2, 0))
@@ -99,7 +109,12 @@ def einsum(equation, *operands):
     """Einstein summation, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``;
     '...' stands for broadcast dimensions; without '->' the output has the
     labels that appear once, in alphabetical order. Operands are contracted
-    pairwise, each pair as one batched matrix product."""
+    pairwise, each pair as one batched matrix product.
+
+    Args:
+        equation: the subscripts, e.g. "ij,jk->ik".
+        operands: the Tensors, one per comma-separated term (or one list of
+            them)."""
     if not isinstance(equation, str):
         raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

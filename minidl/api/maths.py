@@ -36,57 +36,68 @@ def _not_for(op, x, kinds):
 
 # ---- trigonometric and hyperbolic --------------------------------------------------------
 def sin(input):
-    """The sine."""
+    """The sine of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("sin", ops.Sin, input)
 
 
 def cos(input):
-    """The cosine."""
+    """The cosine of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("cos", ops.Cos, input)
 
 
 def tan(input):
-    """The tangent."""
+    """The tangent of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("tan", ops.Tan, input)
 
 
 def asin(input):
-    """The inverse sine (nan outside [-1, 1])."""
+    """The inverse sine of ``input``, elementwise (nan outside [-1, 1]);
+    integer and bool inputs give the default float dtype."""
     return _float_unary("asin", ops.Asin, input)
 
 
 def acos(input):
-    """The inverse cosine (nan outside [-1, 1])."""
+    """The inverse cosine of ``input``, elementwise (nan outside [-1, 1]);
+    integer and bool inputs give the default float dtype."""
     return _float_unary("acos", ops.Acos, input)
 
 
 def atan(input):
-    """The inverse tangent."""
+    """The inverse tangent of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("atan", ops.Atan, input)
 
 
 def sinh(input):
-    """The hyperbolic sine."""
+    """The hyperbolic sine of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("sinh", ops.Sinh, input)
 
 
 def cosh(input):
-    """The hyperbolic cosine."""
+    """The hyperbolic cosine of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("cosh", ops.Cosh, input)
 
 
 def asinh(input):
-    """The inverse hyperbolic sine."""
+    """The inverse hyperbolic sine of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("asinh", ops.Asinh, input)
 
 
 def acosh(input):
-    """The inverse hyperbolic cosine (nan below 1)."""
+    """The inverse hyperbolic cosine of ``input``, elementwise (nan below 1);
+    integer and bool inputs give the default float dtype."""
     return _float_unary("acosh", ops.Acosh, input)
 
 
 def atanh(input):
-    """The inverse hyperbolic tangent (+-inf at +-1, nan beyond)."""
+    """The inverse hyperbolic tangent of ``input``, elementwise (+-inf at +-1, nan beyond);
+    integer and bool inputs give the default float dtype."""
     return _float_unary("atanh", ops.Atanh, input)
 
 
@@ -113,12 +124,14 @@ def _binary_float(op, function, a, b):
 
 # ---- logarithms, exponentials, powers -------------------------------------------------
 def log2(input):
-    """The base-2 logarithm."""
+    """The base-2 logarithm of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("log2", ops.Log2, input)
 
 
 def log10(input):
-    """The base-10 logarithm."""
+    """The base-10 logarithm of ``input``, elementwise;
+    integer and bool inputs give the default float dtype."""
     return _float_unary("log10", ops.Log10, input)
 
 
@@ -383,7 +396,16 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """True when isclose holds everywhere (a Python bool)."""
+    """True when ``isclose(input, other, rtol, atol, equal_nan)`` holds
+    everywhere: |input - other| <= atol + rtol * |other|.
+
+    Args:
+        input, other: Tensors of one dtype that broadcast together.
+        rtol: the relative tolerance. Default: 1e-05.
+        atol: the absolute tolerance. Default: 1e-08.
+        equal_nan: count NaNs in the same place as equal. Default: False.
+
+    Returns: a Python bool."""
     return bool(reduction.all(isclose(input, other, rtol, atol, equal_nan)).item())
 
 

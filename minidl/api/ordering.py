@@ -25,7 +25,16 @@ def _integer_to_int64(op, input, dtype):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of the elements (along ``dim``); exact gradients where an
-    element is zero."""
+    element is zero.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to reduce; None (the default) multiplies every element.
+        keepdim: keep ``dim`` with size 1 (with ``dim`` only). Default: False.
+        dtype: the result dtype. Default: int64 for integer and bool inputs,
+            the input's dtype for floating point ones.
+
+    Returns: a Tensor."""
     _checks.tensor("prod", input)
     if dim is not None:
         dims, keepdim = _dim_args("prod", input, dim, keepdim, None, None)
@@ -35,7 +44,15 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def cumsum(input, dim, *, dtype=None):
-    """Running sums along ``dim``."""
+    """Running sums along ``dim``.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to accumulate along.
+        dtype: the result dtype. Default: int64 for integer and bool inputs,
+            the input's dtype for floating point ones.
+
+    Returns: a Tensor of the input's shape."""
     _checks.tensor("cumsum", input)
     axis = _checks.dim("cumsum", dim, input.ndim)
     x = _integer_to_int64("cumsum", input, dtype)
@@ -43,7 +60,15 @@ def cumsum(input, dim, *, dtype=None):
 
 
 def cumprod(input, dim, *, dtype=None):
-    """Running products along ``dim``."""
+    """Running products along ``dim``.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to accumulate along.
+        dtype: the result dtype. Default: int64 for integer and bool inputs,
+            the input's dtype for floating point ones.
+
+    Returns: a Tensor of the input's shape."""
     _checks.tensor("cumprod", input)
     axis = _checks.dim("cumprod", dim, input.ndim)
     x = _integer_to_int64("cumprod", input, dtype)
@@ -52,7 +77,15 @@ def cumprod(input, dim, *, dtype=None):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """int64 positions that sort ``input`` along ``dim`` (stable: equal values
-    keep their order; NaN last ascending)."""
+    keep their order; NaN last ascending).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to sort along. Default: -1.
+        descending: largest first. Default: False.
+        stable: accepted for PyTorch's signature; the sort is always stable.
+
+    Returns: an int64 Tensor of the input's shape."""
     _checks.tensor("argsort", input)
     axis = _checks.dim("argsort", dim, input.ndim)
     descending = _checks.boolean("argsort", "descending", descending)
@@ -63,7 +96,16 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """``(values, indices)``: the values sorted along ``dim`` and where each came from."""
+    """``(values, indices)``: the values sorted along ``dim`` and where each came from.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to sort along. Default: -1.
+        descending: largest first. Default: False.
+        stable: accepted for PyTorch's signature; the sort is always stable.
+
+    Returns: the named tuple ``(values, indices)``, both of the input's shape
+    (indices int64)."""
     _checks.tensor("sort", input)
     _checks.dim("sort", dim, input.ndim)
     indices = argsort(input, dim, descending, stable)
@@ -75,7 +117,17 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """``(values, indices)`` of the ``k`` largest (or smallest) values along ``dim``."""
+    """``(values, indices)`` of the ``k`` largest (or smallest) values along ``dim``.
+
+    Args:
+        input: a Tensor.
+        k: how many values, at most the size of ``dim``.
+        dim: the dimension to search along. Default: -1.
+        largest: the largest values (False: the smallest). Default: True.
+        sorted: accepted for PyTorch's signature; the values always come
+            sorted (largest first, or smallest first).
+
+    Returns: the named tuple ``(values, indices)`` with ``k`` along ``dim``."""
     _checks.tensor("topk", input)
     axis = _checks.dim("topk", dim, input.ndim)
     size = input.shape[axis] if input.ndim else 1

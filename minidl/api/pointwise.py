@@ -130,13 +130,17 @@ negative = neg
 
 
 def maximum(input, other):
-    """The elementwise maximum (NaN propagates); ties split the gradient."""
+    """The elementwise maximum of ``input`` and ``other`` (tensors that
+    broadcast together, dtypes promoted); NaN propagates and ties split the
+    gradient."""
     _checks.tensor("maximum", input)
     return _binary("maximum", ew.Maximum, input, other)
 
 
 def minimum(input, other):
-    """The elementwise minimum (NaN propagates); ties split the gradient."""
+    """The elementwise minimum of ``input`` and ``other`` (tensors that
+    broadcast together, dtypes promoted); NaN propagates and ties split the
+    gradient."""
     _checks.tensor("minimum", input)
     return _binary("minimum", ew.Minimum, input, other)
 
@@ -171,17 +175,19 @@ def exp(input):
 
 
 def log(input):
-    """The natural logarithm."""
+    """The natural logarithm of ``input``, elementwise (integer inputs give
+    the default float dtype)."""
     return _unary_float("log", ew.Log, input)
 
 
 def sqrt(input):
-    """The square root."""
+    """The square root of ``input``, elementwise (integer inputs give the
+    default float dtype)."""
     return _unary_float("sqrt", ew.Sqrt, input)
 
 
 def abs(input):
-    """The absolute value."""
+    """The absolute value of ``input``, elementwise, in its dtype."""
     _checks.tensor("abs", input)
     return ew.Abs.apply(input)
 
@@ -192,7 +198,8 @@ def sigmoid(input):
 
 
 def tanh(input):
-    """The hyperbolic tangent."""
+    """The hyperbolic tangent of ``input``, elementwise (integer inputs give
+    the default float dtype)."""
     return _unary_float("tanh", ew.Tanh, input)
 
 

@@ -15,7 +15,7 @@ from .shape import expand, flatten, narrow, reshape
 
 
 def repeat(input, *sizes):
-    """The tensor repeated ``sizes[i]`` times along dimension i (leading sizes
+    """``input`` repeated ``sizes[i]`` times along dimension i (leading sizes
     add dimensions), as PyTorch's ``Tensor.repeat``."""
     _checks.tensor("repeat", input)
     sizes = _checks.size_args("repeat", sizes)
@@ -44,7 +44,8 @@ def tile(input, dims):
 
 
 def flip(input, dims):
-    """The values in reverse order along each dimension in ``dims`` (a copy)."""
+    """The values of ``input`` in reverse order along each dimension in
+    ``dims`` (an int or a sequence), a copy."""
     _checks.tensor("flip", input)
     dims = _checks.dims("flip", dims, input.ndim) or ()
     out = input
@@ -55,21 +56,22 @@ def flip(input, dims):
 
 
 def fliplr(input):
-    """Reversed along dimension 1."""
+    """``input`` (at least 2-D) reversed along dimension 1, a copy."""
     if input.ndim < 2:
         raise RuntimeError("fliplr: input must be >= 2-d")
     return flip(input, 1)
 
 
 def flipud(input):
-    """Reversed along dimension 0."""
+    """``input`` (at least 1-D) reversed along dimension 0, a copy."""
     if input.ndim < 1:
         raise RuntimeError("flipud: input must be >= 1-d")
     return flip(input, 0)
 
 
 def roll(input, shifts, dims=None):
-    """Values shifted by ``shifts`` along ``dims`` with wrap-around; without
+    """The values of ``input`` shifted by ``shifts`` (an int or a sequence)
+    along ``dims`` with wrap-around; without
     dims the flattened tensor is rolled and the shape restored."""
     _checks.tensor("roll", input)
     if dims is None:
@@ -110,12 +112,14 @@ def _triangle_mask(op, input, diagonal, lower):
 
 
 def tril(input, diagonal=0):
-    """The lower triangle of the last two dimensions (j - i <= diagonal), zeros above."""
+    """The lower triangle of the last two dimensions of ``input`` (j - i <=
+    ``diagonal``, default 0), zeros above."""
     keep = _triangle_mask("tril", input, diagonal, True)
     return ew.Where.apply(keep, input, cast("tril", 0, input.dtype))
 
 
 def triu(input, diagonal=0):
-    """The upper triangle of the last two dimensions (j - i >= diagonal), zeros below."""
+    """The upper triangle of the last two dimensions of ``input`` (j - i >=
+    ``diagonal``, default 0), zeros below."""
     keep = _triangle_mask("triu", input, diagonal, False)
     return ew.Where.apply(keep, input, cast("triu", 0, input.dtype))

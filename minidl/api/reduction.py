@@ -29,7 +29,17 @@ def _dim_args(op, input, dim, keepdim, axis, keepdims):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """The sum over ``dim`` (every element by default). Integer and bool inputs
-    sum to int64 unless ``dtype`` says otherwise."""
+    sum to int64 unless ``dtype`` says otherwise.
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+        dtype: the dtype the input is cast to before summing. Default: None.
+
+    Returns: a Tensor of the input's shape less the reduced dimensions."""
     dims, keepdim = _dim_args("sum", input, dim, keepdim, axis, keepdims)
     target = _checks.dtype("sum", dtype)
     if target is None:
@@ -39,7 +49,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """The mean over ``dim``; floating point inputs only (or give ``dtype``).
-    The mean of nothing is nan."""
+    The mean of nothing is nan.
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+        dtype: the floating point dtype the input is cast to first.
+
+    Returns: a Tensor of the input's shape less the reduced dimensions."""
     dims, keepdim = _dim_args("mean", input, dim, keepdim, axis, keepdims)
     target = _checks.dtype("mean", dtype) or input.dtype
     if target.kind != "f":
@@ -60,7 +80,16 @@ def _check_not_empty(op, input, dims):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """The largest value over ``dim`` (every dimension when empty); tied maxima
-    share the gradient."""
+    share the gradient.
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; ``()`` (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a Tensor of the input's dtype."""
     dims, keepdim = _dim_args("amax", input, None if dim == () else dim, keepdim, axis,
                               keepdims)
     _check_not_empty("amax", input, dims)
@@ -68,7 +97,16 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
-    """The smallest value over ``dim`` (every dimension when empty)."""
+    """The smallest value over ``dim`` (every dimension when empty).
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; ``()`` (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a Tensor of the input's dtype."""
     dims, keepdim = _dim_args("amin", input, None if dim == () else dim, keepdim, axis,
                               keepdims)
     _check_not_empty("amin", input, dims)
@@ -89,12 +127,31 @@ def _unnegate(result, dtype):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The index of the largest value along ``dim`` (of the flattened input when
-    dim is None), int64; the first one on ties, a NaN's position if any."""
+    dim is None), int64; the first one on ties, a NaN's position if any.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to search along; None (the default) searches the
+            flattened input.
+        keepdim: keep ``dim`` with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: an int64 Tensor of indices."""
     return _arg_extreme("argmax", input, dim, keepdim, axis, keepdims, False)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The index of the smallest value along ``dim``, int64."""
+    """The index of the smallest value along ``dim``, int64 (the first one on
+    ties).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to search along; None (the default) searches the
+            flattened input.
+        keepdim: keep ``dim`` with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: an int64 Tensor of indices."""
     return _arg_extreme("argmin", input, dim, keepdim, axis, keepdims, True)
 
 
@@ -129,12 +186,33 @@ def _kept_shape(shape, axis):
 
 def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The largest value (a 0-d tensor), or along ``dim`` the named tuple
-    ``(values, indices)``. With a tensor as second argument, ``maximum``."""
+    ``(values, indices)``. With a tensor as second argument, ``maximum``.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to reduce; None (the default) reduces every
+            element. A Tensor here is ``other`` of the elementwise form.
+        keepdim: keep ``dim`` with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a 0-d Tensor, or ``(values, indices)`` (indices int64, the first
+    maximum on ties) when ``dim`` is given."""
     return _extreme("max", return_types.max, input, dim, keepdim, axis, keepdims, False)
 
 
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The smallest value, or along ``dim`` the named tuple ``(values, indices)``."""
+    """The smallest value, or along ``dim`` the named tuple ``(values, indices)``.
+    With a tensor as second argument, ``minimum``.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to reduce; None (the default) reduces every
+            element. A Tensor here is ``other`` of the elementwise form.
+        keepdim: keep ``dim`` with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a 0-d Tensor, or ``(values, indices)`` (indices int64) when
+    ``dim`` is given."""
     return _extreme("min", return_types.min, input, dim, keepdim, axis, keepdims, True)
 
 
@@ -170,7 +248,19 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     """The variance over ``dim`` with Bessel's correction by default
     (``correction=1``, i.e. divided by N - 1), as PyTorch. ``unbiased=False``
     or ``correction=0`` gives the biased estimate. Fewer values than the
-    correction gives nan."""
+    correction gives nan.
+
+    Args:
+        input: a floating point Tensor.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension. A bool here is ``unbiased``.
+        unbiased: False divides by N (as ``correction=0``). Default: None,
+            i.e. ``correction=1``.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        correction: subtracted from N in the divisor. Default: None (1).
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a Tensor of the input's shape less the reduced dimensions."""
     if isinstance(dim, bool):  # torch.var(x, False): the legacy unbiased argument
         dim, unbiased = None, dim
     dims, keepdim = _dim_args("var", input, dim, keepdim, axis, keepdims)
@@ -191,13 +281,34 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None):
-    """The standard deviation: ``sqrt(var(...))`` with the same arguments."""
+    """The standard deviation: ``sqrt(var(...))`` with the same arguments.
+
+    Args:
+        input: a floating point Tensor.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension.
+        unbiased: False divides by N (as ``correction=0``). Default: None,
+            i.e. ``correction=1``.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        correction: subtracted from N in the divisor. Default: None (1).
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a Tensor of the input's shape less the reduced dimensions."""
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
                     keepdims=keepdims))
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether any element (along ``dim``) is non-zero; a bool tensor."""
+    """Whether any element (along ``dim``) is non-zero; a bool tensor.
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a bool Tensor."""
     dims, keepdim = _dim_args("any", input, dim, keepdim, axis, keepdims)
     backend = get_backend(input.device)
     nonzero = backend.compare("ne", input._data, 0)
@@ -206,7 +317,16 @@ def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether every element (along ``dim``) is non-zero; a bool tensor."""
+    """Whether every element (along ``dim``) is non-zero; a bool tensor.
+
+    Args:
+        input: the Tensor to reduce.
+        dim: an int or a tuple of ints, the dimensions to reduce; None (the
+            default) reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        axis, keepdims: NumPy's aliases of ``dim`` and ``keepdim``.
+
+    Returns: a bool Tensor."""
     dims, keepdim = _dim_args("all", input, dim, keepdim, axis, keepdims)
     backend = get_backend(input.device)
     zero = backend.compare("eq", input._data, 0)
@@ -216,7 +336,14 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(input))) over ``dim``, computed without overflow (the
-    largest value is taken out first); -inf where every value is -inf."""
+    largest value is taken out first); -inf where every value is -inf.
+
+    Args:
+        input: a Tensor (integers are cast to the default float dtype).
+        dim: an int or a tuple of ints, the dimensions to reduce.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+
+    Returns: a floating point Tensor."""
     dims, keepdim = _dim_args("logsumexp", input, dim, keepdim, None, None)
     if input.dtype.kind != "f":
         input = cast("logsumexp", input, _dtypes.get_default_dtype())
@@ -239,7 +366,16 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm over ``dim`` (every element by default): p = 2 or
     'fro' (the default), 1, inf, -inf, 0 (number of non-zeros) or any other
-    positive number. The gradient at a zero vector is 0, as in PyTorch."""
+    positive number. The gradient at a zero vector is 0, as in PyTorch.
+
+    Args:
+        input: a floating point Tensor.
+        p: the order of the norm. Default: 'fro' (2).
+        dim: an int or a tuple of ints; None (the default) takes every element.
+        keepdim: keep the reduced dimensions with size 1. Default: False.
+        dtype: a floating point dtype the input is cast to first. Default: None.
+
+    Returns: a Tensor of the input's dtype."""
     _checks.tensor("norm", input)
     if dtype is not None:
         input = cast("norm", input, _checks.float_dtype("norm", dtype))

@@ -34,7 +34,8 @@ def _view_of(function, input, *args):
 
 
 def size(input, dim=None):
-    """The shape as a tuple, or the size of one dimension."""
+    """The shape of ``input`` as a tuple, or the size of dimension ``dim``
+    (an int) when given."""
     if dim is None:
         return input.shape
     return input.shape[_checks.dim("size", dim, input.ndim)]
@@ -63,7 +64,8 @@ def _resolve_shape(op, input, shape):
 
 
 def reshape(input, *shape):
-    """The same elements in a new shape (one size may be -1)."""
+    """The elements of ``input`` in a new ``shape`` (ints or one sequence; one
+    size may be -1)."""
     _checks.tensor("reshape", input)
     shape = _resolve_shape("reshape", input,
                            _checks.size_args("reshape", shape, allow_negative=True))
@@ -73,19 +75,19 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
-    """``reshape`` that shares storage with the input."""
+    """``reshape(input, *shape)`` that shares storage with the input."""
     _checks.tensor("view", input)
     shape = _resolve_shape("view", input, _checks.size_args("view", shape, allow_negative=True))
     return _view_of(shape_ops.Reshape, input, shape)
 
 
 def view_as(input, other):
-    """``view(other.shape)``."""
+    """``view(input, other.shape)``."""
     return view(input, other.shape)
 
 
 def reshape_as(input, other):
-    """``reshape(other.shape)``."""
+    """``reshape(input, other.shape)``."""
     return reshape(input, other.shape)
 
 
@@ -120,7 +122,8 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    """Dimensions ``dim0`` and ``dim1`` swapped (PyTorch's transpose, not NumPy's)."""
+    """``input`` with dimensions ``dim0`` and ``dim1`` swapped, a view
+    (PyTorch's transpose, not NumPy's)."""
     _checks.tensor("transpose", input)
     a = _checks.dim("transpose", dim0, input.ndim)
     b = _checks.dim("transpose", dim1, input.ndim)
@@ -136,7 +139,7 @@ swapdims = transpose
 
 
 def t(input):
-    """The transpose of a tensor with at most 2 dimensions."""
+    """The transpose of ``input``, a tensor with at most 2 dimensions."""
     _checks.tensor("t", input)
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -158,7 +161,7 @@ def mT(input):
 
 
 def unsqueeze(input, dim):
-    """A size-1 dimension inserted at ``dim``."""
+    """``input`` with a size-1 dimension inserted at ``dim``, a view."""
     _checks.tensor("unsqueeze", input)
     d = _checks.dim("unsqueeze", dim, input.ndim + 1)
     shape = input.shape
@@ -166,7 +169,8 @@ def unsqueeze(input, dim):
 
 
 def squeeze(input, dim=None):
-    """Size-1 dimensions removed (only ``dim``, or those in a tuple of dims, when given)."""
+    """``input`` with its size-1 dimensions removed (only ``dim``, or those in a
+    tuple of dims, when given), a view."""
     _checks.tensor("squeeze", input)
     if dim is None:
         dims = range(input.ndim)
@@ -179,7 +183,7 @@ def squeeze(input, dim=None):
 
 
 def unflatten(input, dim, sizes):
-    """Dimension ``dim`` split into ``sizes`` (one may be -1)."""
+    """``input`` with dimension ``dim`` split into ``sizes`` (one may be -1)."""
     _checks.tensor("unflatten", input)
     d = _checks.dim("unflatten", dim, input.ndim)
     sizes = _checks.size_args("unflatten", (sizes,), allow_negative=True)
@@ -199,7 +203,7 @@ def unflatten(input, dim, sizes):
 
 
 def movedim(input, source, destination):
-    """Dimensions ``source`` moved to positions ``destination`` (ints or
+    """``input`` with dimensions ``source`` moved to positions ``destination`` (ints or
     sequences of equal length); the others keep their order."""
     _checks.tensor("movedim", input)
     src = source if isinstance(source, (tuple, list)) else (source,)
@@ -224,7 +228,7 @@ moveaxis = movedim
 
 
 def expand(input, *sizes):
-    """The tensor broadcast to ``sizes`` (-1 keeps a dimension; new leading
+    """``input`` broadcast to ``sizes`` (-1 keeps a dimension; new leading
     dimensions may be added), as a view: no data is copied."""
     _checks.tensor("expand", input)
     sizes = _checks.size_args("expand", sizes, allow_negative=True)
@@ -256,12 +260,12 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
-    """``expand(other.shape)``."""
+    """``expand(input, other.shape)``."""
     return expand(input, other.shape)
 
 
 def narrow(input, dim, start, length):
-    """The slice ``start:start + length`` of dimension ``dim``, a view."""
+    """The slice ``start:start + length`` of dimension ``dim`` of ``input``, a view."""
     _checks.tensor("narrow", input)
     d = _checks.dim("narrow", dim, input.ndim)
     start = _checks.integer("narrow", "start", start)
@@ -277,7 +281,8 @@ def narrow(input, dim, start, length):
 
 
 def select(input, dim, index):
-    """The sub-tensor at position ``index`` of dimension ``dim`` (which is removed)."""
+    """The sub-tensor of ``input`` at position ``index`` of dimension ``dim``
+    (which is removed), a view."""
     _checks.tensor("select", input)
     d = _checks.dim("select", dim, input.ndim)
     index = _checks.integer("select", "index", index)

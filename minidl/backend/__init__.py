@@ -29,10 +29,12 @@ class device(str):
 
     @property
     def type(self):
+        """The device type, "cpu" or "cuda"."""
         return str.__str__(self)
 
     @property
     def index(self):
+        """0 for the GPU (minidl uses one), None for the CPU."""
         return 0 if self == "cuda" else None
 
     def __repr__(self):

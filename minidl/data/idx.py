@@ -62,7 +62,8 @@ def _read_bytes(path: Path) -> bytearray:
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (raw or gzip-compressed) into a native-endian array.
+    """Read the IDX file at ``path`` (raw or gzip-compressed) into a
+    native-endian NumPy array of the shape and dtype its header gives.
 
     Raises ``ValueError`` naming the file for a wrong magic number, an unknown
     dtype code, data shorter or longer than the header's dimensions say, or a

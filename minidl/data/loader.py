@@ -430,7 +430,8 @@ class DataLoader:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore ``state_dict()``: the next iteration continues from there."""
+        """Restore ``state``, a dict ``state_dict()`` returned: the next
+        iteration continues from there."""
         if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
             raise ValueError("DataLoader.load_state_dict: not a DataLoader state "
                              f"(version {_STATE_VERSION})")

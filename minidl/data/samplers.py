@@ -117,6 +117,8 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices a pass yields: ``num_samples`` if given, else the
+        data set's length."""
         # The data set's length is read at each use: it may change between passes.
         return len(self.data_source) if self._num_samples is None else self._num_samples
 

@@ -56,7 +56,8 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential):
-        """Append every module of an iterable; returns self."""
+        """Append every module of ``sequential`` (an iterable of modules);
+        returns self."""
         for module in sequential:
             self.append(module)
         return self
@@ -174,7 +175,7 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules):
-        """Append every module of an iterable; returns self."""
+        """Append every module of ``modules``, an iterable; returns self."""
         if not isinstance(modules, Iterable):
             raise TypeError(f"ModuleList.extend should be called with an iterable, but got "
                             f"{type(modules).__name__}")

@@ -28,6 +28,9 @@ class Embedding(Module):
         scale_grad_by_freq: divide each row's gradient by its frequency in the
             batch. Default: False.
         sparse: sparse gradients are not supported (NotImplementedError).
+        _weight: a (V, D) float Tensor to use as the table instead of a new
+            one (as PyTorch's, for ``from_pretrained``). Default: None.
+        _freeze: make the table not require grad. Default: False.
         device, dtype: where and in which float dtype to create the table.
 
     Shape: input (*) integers in [0, V); output (*, D).
@@ -94,8 +97,10 @@ class Embedding(Module):
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding whose table is ``embeddings`` (a 2-D float Tensor, whose
         storage the table shares); ``freeze`` (default True) keeps it out of
-        training (``weight.requires_grad`` False). Other arguments as the
-        constructor; the padding row is left as given."""
+        training (``weight.requires_grad`` False). The other arguments,
+        ``padding_idx``, ``max_norm``, ``norm_type``, ``scale_grad_by_freq``
+        and ``sparse``, are the constructor's; the padding row is left as
+        given."""
         if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be a 2-D Tensor, "
                              f"got {getattr(embeddings, 'shape', type(embeddings).__name__)}")

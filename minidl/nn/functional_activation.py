@@ -37,7 +37,7 @@ def sigmoid(input):
 
 
 def tanh(input):
-    """The hyperbolic tangent, elementwise."""
+    """The hyperbolic tangent of ``input``, elementwise."""
     return pointwise.tanh(input)
 
 

@@ -307,7 +307,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """The absolute error ``|input - target|`` (arguments as ``mse_loss``)."""
+    """The absolute error ``|input - target|`` (arguments as ``mse_loss``:
+    ``size_average``, ``reduce``, ``reduction`` (default 'mean') and the
+    elementwise ``weight``)."""
     op = "l1_loss"
     _pointwise_pair(op, input, target)
     reduction = legacy_reduction(op, reduction, size_average, reduce)

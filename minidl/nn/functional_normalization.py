@@ -21,7 +21,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Training: the batch statistics normalise (biased variance) and the running
     statistics, when given, move towards them in place: ``running = (1 -
     momentum) * running + momentum * batch`` with the unbiased variance.
-    Evaluation: the running statistics normalise."""
+    Evaluation: the running statistics normalise.
+
+    Args:
+        input: a floating point Tensor (N, C), (N, C, L) or (N, C, H, W).
+        running_mean, running_var: (C,) Tensors or None (both or neither;
+            needed when not training).
+        weight, bias: (C,) scale and shift, or None. Default: None.
+        training: normalise with the batch statistics. Default: False.
+        momentum: the running statistics' update factor. Default: 0.1.
+        eps: added to the variance. Default: 1e-5.
+
+    Returns: a Tensor of the input's shape."""
     op = "batch_norm"
     float_input(op, input)
     if input.ndim not in (2, 3, 4):

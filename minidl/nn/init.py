@@ -14,7 +14,10 @@ from ..autograd import no_grad
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The recommended gain for a nonlinearity, as PyTorch's table."""
+    """The recommended gain for a nonlinearity, as PyTorch's table: 1 for
+    'linear', the conv names and 'sigmoid'; 5/3 for 'tanh'; sqrt(2) for
+    'relu'; sqrt(2 / (1 + param^2)) for 'leaky_relu' (``param``, the negative
+    slope, defaults to 0.01); 3/4 for 'selu'. Returns a float."""
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
               "conv_transpose2d", "conv_transpose3d", "sigmoid")
     if nonlinearity in linear:
@@ -88,7 +91,8 @@ def ones_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
+    """Fill ``tensor`` (at least 2-D) in place from U(-b, b) with b = gain *
+    sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio), and return it."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out <= 0:
         raise ValueError(f"xavier_uniform_: a weight of shape {tensor.shape} has no fans")
@@ -97,7 +101,8 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Fill ``tensor`` (at least 2-D) in place from N(0, std^2) with std =
+    gain * sqrt(2 / (fan_in + fan_out)), and return it."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out <= 0:
         raise ValueError(f"xavier_normal_: a weight of shape {tensor.shape} has no fans")
@@ -105,15 +110,26 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al.), gain from
-    ``calculate_gain(nonlinearity, a)``."""
+    """Fill ``tensor`` in place from U(-b, b) with b = gain * sqrt(3 / fan)
+    (He et al.), and return it.
+
+    Args:
+        tensor: the Tensor to fill (at least 2-D).
+        a: the negative slope of the leaky_relu that follows. Default: 0.
+        mode: 'fan_in' (keeps the forward variance) or 'fan_out' (the
+            backward one): which fan. Default: 'fan_in'.
+        nonlinearity: the gain is ``calculate_gain(nonlinearity, a)``.
+            Default: 'leaky_relu'."""
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """N(0, std^2) with std = gain / sqrt(fan) (He et al.)."""
+    """Fill ``tensor`` in place from N(0, std^2) with std = gain / sqrt(fan)
+    (He et al.), and return it. ``a``, ``mode`` and ``nonlinearity`` as
+    ``kaiming_uniform_``: the gain is ``calculate_gain(nonlinearity, a)`` and
+    ``mode`` 'fan_in' (default) or 'fan_out' picks the fan."""
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)), generator)
 

@@ -58,6 +58,7 @@ class CrossEntropyLoss(_WeightedLoss):
                                             label_smoothing, 0, 1)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
@@ -81,6 +82,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = _checks.integer("NLLLoss", "ignore_index", ignore_index)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
@@ -98,6 +100,7 @@ class MSELoss(_Loss):
 """ + _REDUCTION + _ELEMENTWISE_SHAPE
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -108,6 +111,7 @@ class L1Loss(_Loss):
 """ + _REDUCTION + _ELEMENTWISE_SHAPE
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -125,6 +129,7 @@ class SmoothL1Loss(_Loss):
         self.beta = _checks.real("SmoothL1Loss", "beta", beta, 0)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -142,6 +147,7 @@ class HuberLoss(_Loss):
         self.delta = _checks.real("HuberLoss", "delta", delta, 0, low_open=True)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -154,6 +160,7 @@ class BCELoss(_WeightedLoss):
 """ + _REDUCTION + _ELEMENTWISE_SHAPE
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.binary_cross_entropy(input, target, weight=self.weight,
                                       reduction=self.reduction)
 
@@ -178,6 +185,7 @@ class BCEWithLogitsLoss(_Loss):
             self.register_buffer(name, value)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
@@ -206,4 +214,5 @@ class KLDivLoss(_Loss):
         self.log_target = _checks.boolean("KLDivLoss", "log_target", log_target)
 
     def forward(self, input, target):
+        """The loss of ``input`` against ``target`` (shapes in the class docstring)."""
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

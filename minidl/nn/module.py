@@ -107,7 +107,8 @@ class Module:
         object.__setattr__(self, name, tensor)
 
     def register_parameter(self, name, param):
-        """Add a Parameter (or None, a declared but absent parameter) by name."""
+        """Add ``param``, a Parameter (or None, a declared but absent
+        parameter), under ``name``."""
         self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got "
@@ -157,6 +158,9 @@ class Module:
 
     # ---- calling ------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """The module's computation, defined by every subclass: call the module
+        (``module(input)``), not ``forward``, so that the hooks run. A layer's
+        arguments and shapes are in its class docstring."""
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
                                   "\"forward\" function")
 
@@ -203,7 +207,8 @@ class Module:
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args, output)`` after every forward (``hook(module, args,
         kwargs, output)`` with ``with_kwargs=True``); a returned value replaces
-        the output. Returns a handle whose ``remove()`` unregisters it."""
+        the output. ``prepend=True`` runs it before the hooks already
+        registered. Returns a handle whose ``remove()`` unregisters it."""
         return hook_tools.add_hook(self._forward_hooks, hook, prepend,
                                    self._forward_hooks_with_kwargs if with_kwargs else None)
 
@@ -216,22 +221,25 @@ class Module:
         ``grad_output`` one per output (a single tensor output gives a 1-tuple).
         A returned tuple of the same length replaces ``grad_input`` in the rest
         of the backward pass. When no input requires grad the hook fires with
-        ``grad_input`` all None, as soon as ``grad_output`` is known. Returns a
+        ``grad_input`` all None, as soon as ``grad_output`` is known.
+        ``prepend=True`` runs it before the hooks already registered. Returns a
         handle whose ``remove()`` unregisters it."""
         return hook_tools.add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` when the gradients of the module's
         outputs are computed, before the gradients of its inputs; a returned
-        tuple of the same length replaces ``grad_output``. Returns a handle
-        whose ``remove()`` unregisters it."""
+        tuple of the same length replaces ``grad_output``. ``prepend=True``
+        runs it before the hooks already registered. Returns a handle whose
+        ``remove()`` unregisters it."""
         return hook_tools.add_hook(self._backward_pre_hooks, hook, prepend)
 
     # ---- traversal ----------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(dotted name, module) for this module ("" or ``prefix``) and every
         descendant, depth first in definition order; a module reachable twice
-        is listed once unless ``remove_duplicate=False``."""
+        is listed once unless ``remove_duplicate=False``. ``memo``, a set of
+        module ids already listed, is the recursion's own."""
         if memo is None:
             memo = set()
         if id(self) in memo:
@@ -278,22 +286,26 @@ class Module:
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """(dotted name, Parameter) of this module's parameters and, with
         ``recurse`` (default), its descendants'; a shared parameter is listed
-        once unless ``remove_duplicate=False``."""
+        once unless ``remove_duplicate=False``. Names start with ``prefix``
+        and a dot when it is given."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)
 
     def parameters(self, recurse=True):
-        """The Parameters (see ``named_parameters``)."""
+        """The Parameters, with ``recurse`` (default True) those of the
+        descendants too (see ``named_parameters``)."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """(dotted name, Tensor) of the registered buffers (see ``named_parameters``)."""
+        """(dotted name, Tensor) of the registered buffers; ``prefix``,
+        ``recurse`` and ``remove_duplicate`` as ``named_parameters``."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                    remove_duplicate)
 
     def buffers(self, recurse=True):
-        """The registered buffers (see ``named_buffers``)."""
+        """The registered buffers, with ``recurse`` (default True) those of the
+        descendants too (see ``named_buffers``)."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
@@ -321,7 +333,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients of every parameter: to None (default) or to zeros."""
+        """Reset the gradients of every parameter: to None with ``set_to_none``
+        (the default), else to zeros."""
         for param in self.parameters():
             if param.grad is None:
                 continue
@@ -371,9 +384,12 @@ class Module:
         return self._apply_to_tensors(convert)
 
     def cpu(self):
+        """Move the parameters and buffers to the CPU; returns self."""
         return self.to("cpu")
 
     def cuda(self, device=None):
+        """Move the parameters and buffers to the GPU; returns self. ``device``
+        is accepted for PyTorch's signature (minidl uses one GPU)."""
         return self.to("cuda")
 
     def double(self):

@@ -24,7 +24,23 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4}
 
 class RNNBase(Module):
     """What RNN and LSTM share: the parameters, argument checks, input
-    layouts and the layer-by-layer, direction-by-direction loop."""
+    layouts and the layer-by-layer, direction-by-direction loop.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU' or 'LSTM', the recurrence.
+        input_size: H_in, the features of each step of the input.
+        hidden_size: the features of the hidden (LSTM: cell) state.
+        num_layers: stacked recurrent layers. Default: 1.
+        bias: learn the biases. Default: True.
+        batch_first: input and output are (N, L, H) instead of (L, N, H).
+            Default: False.
+        dropout: dropout on the outputs of every layer but the last, in
+            training. Default: 0.
+        bidirectional: also run each layer over the reversed sequence.
+            Default: False.
+        proj_size: LSTM only: project the hidden state to this size
+            (< hidden_size); 0 for none. Default: 0.
+        device, dtype: where and in which float dtype to create the parameters."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
@@ -277,7 +293,8 @@ class RNN(RNNBase):
         return pointwise.tanh(total) if self.nonlinearity == "tanh" else pointwise.relu(total)
 
     def forward(self, input, hx=None):
-        """Run the RNN; returns ``(output, h_n)`` (see the class)."""
+        """Run the RNN over ``input`` from the initial hidden state ``hx``
+        (zeros when None); returns ``(output, h_n)`` (shapes in the class)."""
         def initial(batch, unbatched):
             h0 = self._hidden(hx, "hidden", batch, unbatched, self.hidden_size, input)
             return list(joining.unbind(h0, 0))
@@ -329,7 +346,8 @@ class LSTM(RNNBase):
         return h, c
 
     def forward(self, input, hx=None):
-        """Run the LSTM; returns ``(output, (h_n, c_n))`` (see the class)."""
+        """Run the LSTM over ``input`` from ``hx`` = ``(h_0, c_0)`` (zeros when
+        None); returns ``(output, (h_n, c_n))`` (shapes in the class)."""
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0), got "
                             f"{type(hx).__name__}")

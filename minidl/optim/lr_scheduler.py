@@ -17,7 +17,12 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: ``get_lr()`` gives the rates for ``self.last_epoch``."""
+    """Base class: ``get_lr()`` gives the rates for ``self.last_epoch``.
+    Constructing a schedule takes its first ``step()``.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, last_epoch=-1):
         name = type(self).__name__
@@ -37,6 +42,8 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
+        """The rates of every parameter group for ``self.last_epoch``, a list;
+        called by ``step()`` (each schedule defines its formula)."""
         raise NotImplementedError  # abstract: each schedule defines its formula
 
     def _current(self):
@@ -60,6 +67,7 @@ class LRScheduler:
                 if k != "optimizer" and not callable(v) and k != "lr_lambdas"}
 
     def load_state_dict(self, state):
+        """Restore the schedule from ``state``, a dict ``state_dict()`` returned."""
         if not isinstance(state, dict) or "last_epoch" not in state:
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected the dict "
                              f"state_dict() returns, got {type(state).__name__}")
@@ -67,7 +75,11 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """The rate times ``gamma`` every ``step_size`` epochs."""
+    """The rate times ``gamma`` every ``step_size`` epochs.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = _checks.positive_int("StepLR", "step_size", step_size)
@@ -81,7 +93,11 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """The rate times ``gamma`` at each of the ``milestones`` (epochs)."""
+    """The rate times ``gamma`` at each of the ``milestones`` (epochs).
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         if not isinstance(milestones, (list, tuple, set)):
@@ -100,7 +116,11 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """The rate times ``gamma`` every epoch."""
+    """The rate times ``gamma`` every epoch.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = _checks.real("ExponentialLR", "gamma", gamma, 0, low_open=True)
@@ -113,7 +133,11 @@ class ExponentialLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """base_lr * lr_lambda(epoch), one function or one per parameter group."""
+    """base_lr * lr_lambda(epoch), one function or one per parameter group.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
@@ -135,7 +159,11 @@ class LambdaLR(LRScheduler):
 
 class LinearLR(LRScheduler):
     """The rate moved linearly from ``start_factor`` to ``end_factor`` times
-    the base rate over ``total_iters`` epochs, then kept."""
+    the base rate over ``total_iters`` epochs, then kept.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
@@ -158,7 +186,11 @@ class LinearLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """The rate along a half cosine from the base rate to ``eta_min`` over
-    ``T_max`` epochs (SGDR without restarts), in PyTorch's recursive form."""
+    ``T_max`` epochs (SGDR without restarts), in PyTorch's recursive form.
+
+    ``optimizer`` is the Optimizer whose rates are set; ``last_epoch`` the
+    index of the last epoch done, -1 (the default) to start afresh (a resume
+    needs 'initial_lr' in every parameter group)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = _checks.positive_int("CosineAnnealingLR", "T_max", T_max)
@@ -183,7 +215,27 @@ class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith & Topin): the rate rises from max_lr /
     div_factor to ``max_lr`` over the first ``pct_start`` of the steps, then
     falls to max_lr / (div_factor * final_div_factor); momentum (or Adam's
-    beta1) moves the opposite way. Stepped once per batch."""
+    beta1) moves the opposite way. Stepped once per batch.
+
+    Args:
+        optimizer: the Optimizer whose rates (and momentum) are set.
+        max_lr: the peak rate, a number or a list with one per parameter group.
+        total_steps: the number of steps in the cycle; or give ``epochs`` and
+            ``steps_per_epoch``, whose product it is. Default: None.
+        epochs, steps_per_epoch: see ``total_steps``. Default: None.
+        pct_start: the fraction of the steps spent rising. Default: 0.3.
+        anneal_strategy: 'cos' or 'linear'. Default: 'cos'.
+        cycle_momentum: move momentum (or Adam's beta1) inversely to the
+            rate, between ``base_momentum`` (default 0.85) and
+            ``max_momentum`` (default 0.95). Default: True.
+        base_momentum, max_momentum: see ``cycle_momentum``.
+        div_factor: the first rate is max_lr / div_factor. Default: 25.0.
+        final_div_factor: the last rate is the first / final_div_factor.
+            Default: 1e4.
+        three_phase: a third phase back down to the first rate before the
+            final fall (fast.ai's variant). Default: False.
+        last_epoch: the index of the last step done; -1 (the default) starts
+            afresh."""
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
@@ -265,7 +317,10 @@ class OneCycleLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Several schedules one after the other, switching at ``milestones``."""
+    """Several ``schedulers`` (a list of schedules of ``optimizer``) one after
+    the other, switching at ``milestones`` (epochs, one fewer than the
+    schedules); a schedule starts over from its base rates when its turn
+    comes. ``last_epoch``: -1 (the default) to start afresh."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if not schedulers or len(milestones) != len(schedulers) - 1:
@@ -287,6 +342,7 @@ class SequentialLR(LRScheduler):
         self._last_lr = self._schedulers[0].get_last_lr()
 
     def step(self):
+        """Advance one epoch with the schedule whose turn it is."""
         self.last_epoch += 1
         index = bisect.bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]
@@ -302,10 +358,12 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self):
+        """The epoch and every schedule's ``state_dict()``."""
         return {"last_epoch": self.last_epoch,
                 "_schedulers": [s.state_dict() for s in self._schedulers]}
 
     def load_state_dict(self, state):
+        """Restore from ``state``, a dict ``state_dict()`` returned."""
         self.last_epoch = state["last_epoch"]
         for s, saved in zip(self._schedulers, state["_schedulers"]):
             s.load_state_dict(saved)
@@ -313,7 +371,22 @@ class SequentialLR(LRScheduler):
 
 class ReduceLROnPlateau:
     """The rate times ``factor`` when a metric (passed to ``step(metric)``)
-    has not improved for ``patience`` epochs."""
+    has not improved for ``patience`` epochs.
+
+    Args:
+        optimizer: the Optimizer whose rates are reduced.
+        mode: 'min' (the metric should fall) or 'max'. Default: 'min'.
+        factor: the multiplier, in (0, 1). Default: 0.1.
+        patience: epochs without improvement tolerated. Default: 10.
+        threshold: the least change that counts as an improvement.
+            Default: 1e-4.
+        threshold_mode: 'rel' (better than best * (1 -+ threshold)) or 'abs'
+            (better than best -+ threshold). Default: 'rel'.
+        cooldown: epochs to wait after a reduction before counting again.
+            Default: 0.
+        min_lr: the lowest rate, a number or a list with one per parameter
+            group. Default: 0.
+        eps: reductions smaller than this are skipped. Default: 1e-8."""
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
@@ -348,7 +421,8 @@ class ReduceLROnPlateau:
         return current > bound
 
     def step(self, metrics):
-        """Record this epoch's metric and reduce the rate after a plateau."""
+        """Record this epoch's ``metrics`` (a number or a one-element tensor) and
+        reduce the rate after a plateau."""
         current = float(metrics)
         self.last_epoch += 1
         if self._better(current):
@@ -370,10 +444,13 @@ class ReduceLROnPlateau:
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
+        """The rates after the last ``step()``, one per parameter group."""
         return list(self._last_lr)
 
     def state_dict(self):
+        """Everything but the optimizer."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state):
+        """Restore from ``state``, a dict ``state_dict()`` returned."""
         self.__dict__.update(state)

@@ -51,6 +51,9 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        """Add ``group``, a dict with a 'params' entry (leaf tensors that
+        require grad, none already optimized) and optionally its own
+        hyper-parameters; the others come from the optimizer's defaults."""
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group must be a dict with a 'params' "
@@ -92,6 +95,8 @@ class Optimizer:
             return closure()
 
     def zero_grad(self, set_to_none=True):
+        """Reset the gradients of every optimized parameter: to None with
+        ``set_to_none`` (the default), else to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:

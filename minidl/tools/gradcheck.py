@@ -24,7 +24,15 @@ def gradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0):
 
     Inputs must be float64 tensors. Returns True, or raises GradcheckError
     naming, for each failing input, the worst element with its analytic and
-    numeric derivative."""
+    numeric derivative.
+
+    Args:
+        fn: a function of the inputs returning one Tensor.
+        inputs: its arguments; the tensors that require grad are checked.
+        eps: the central-difference step. Default: None (1e-6).
+        atol, rtol: the allowed difference, ``atol + rtol * |numeric|``.
+            Default: None (1e-5 and 1e-4).
+        seed: seeds the random projection of the output to a scalar. Default: 0."""
     eps = TOLERANCES["eps"] if eps is None else eps
     atol = TOLERANCES["atol"] if atol is None else atol
     rtol = TOLERANCES["rtol"] if rtol is None else rtol
@@ -90,7 +98,15 @@ def gradgradcheck(fn, *inputs, eps=None, atol=None, rtol=None, seed=0):
     """Check second derivatives: the gradient of ``fn`` (taken with
     ``create_graph=True``) is itself differentiated by backward and compared
     with central differences of that gradient. Inputs must be float64
-    tensors; returns True or raises GradcheckError."""
+    tensors; returns True or raises GradcheckError.
+
+    Args:
+        fn: a function of the inputs returning one Tensor.
+        inputs: its arguments; the tensors that require grad are checked.
+        eps: the central-difference step. Default: None (1e-6).
+        atol, rtol: the allowed difference, ``atol + rtol * |numeric|``.
+            Default: None (1e-5 and 1e-4).
+        seed: seeds the random projections. Default: 0."""
     wanted = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     if not wanted:
         raise ValueError("gradgradcheck: no input requires grad")

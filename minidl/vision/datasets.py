@@ -62,6 +62,7 @@ class VisionDataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
     def extra_repr(self) -> str:
+        """Lines a subclass adds to ``repr`` (none here)."""
         return ""
 
     def __repr__(self) -> str:
@@ -128,6 +129,7 @@ class MNIST(VisionDataset):
     # read from NumPy views of them, kept in step when they are reassigned.
     @property
     def data(self) -> Tensor:
+        """The images, a uint8 Tensor (N, 28, 28); assign a Tensor to replace them."""
         return self._data
 
     @data.setter
@@ -137,6 +139,7 @@ class MNIST(VisionDataset):
 
     @property
     def targets(self) -> Tensor:
+        """The labels, an int64 Tensor (N,); assign a Tensor to replace them."""
         return self._targets
 
     @targets.setter
@@ -153,6 +156,7 @@ class MNIST(VisionDataset):
 
     @property
     def class_to_idx(self) -> dict[str, int]:
+        """The class names mapped to their labels."""
         return {name: i for i, name in enumerate(self.classes)}
 
     def __len__(self) -> int:
@@ -178,6 +182,7 @@ class MNIST(VisionDataset):
         return image, target
 
     def extra_repr(self) -> str:
+        """The split, for ``repr``."""
         return f"Split: {'Train' if self.train is True else 'Test'}"
 
 

@@ -21,7 +21,18 @@ def _grads(op, parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                     foreach=None):
     """Scale the gradients together so that their total ``norm_type`` norm is at
-    most ``max_norm``; returns the total norm before clipping (a tensor)."""
+    most ``max_norm`` (multiplied by ``min(max_norm / (norm + 1e-6), 1)``).
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors; those without a
+            ``.grad`` are skipped.
+        max_norm: the largest total norm allowed.
+        norm_type: the p of the norm (inf allowed). Default: 2.0.
+        error_if_nonfinite: raise RuntimeError when the total norm is nan or
+            inf. Default: False.
+        foreach: accepted for PyTorch's signature; no effect.
+
+    Returns: the total norm before clipping, a 0-d Tensor."""
     grads = _grads("clip_grad_norm_", parameters)
     max_norm = _checks.real("clip_grad_norm_", "max_norm", max_norm)
     norm_type = float(norm_type)
@@ -43,7 +54,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
-    """Clamp every gradient element into [-clip_value, clip_value]."""
+    """Clamp every gradient element of ``parameters`` (a Tensor or an iterable
+    of Tensors; those without ``.grad`` skipped) into [-clip_value,
+    clip_value], in place. ``foreach`` is accepted for PyTorch's signature and
+    has no effect. Returns None."""
     grads = _grads("clip_grad_value_", parameters)
     clip_value = _checks.real("clip_grad_value_", "clip_value", clip_value)
     with no_grad():
