@@ -108,11 +108,13 @@ def plot_layer_series(panels, path, ylabel, title, reference=None, log_x=False,
     return True
 
 
-def plot_loss_curves(curves, path, title, ylabel="loss (nats per character)"):
+def plot_loss_curves(curves, path, title, ylabel="loss (nats per character)",
+                     references=()):
     """``curves``: {label: (steps, losses)} or {label: (steps, losses, style)},
     one line each, ``style`` a dict of matplotlib line options; the y axis starts
     at the lowest loss and stops a little above the highest after the first
-    tenth of training, so the late differences stay visible."""
+    tenth of training, so the late differences stay visible. ``references``:
+    (y, label) pairs drawn as dotted horizontal lines."""
     plt = _pyplot()
     if plt is None:
         return False
@@ -122,6 +124,9 @@ def plot_loss_curves(curves, path, title, ylabel="loss (nats per character)"):
         ax.plot(steps, losses, label=label, **{"linewidth": 1.3, **(style[0] if style else {})})
         last = steps[-1] if len(steps) else 0
         tails += [v for s, v in zip(steps, losses) if s >= 0.1 * last]
+    for (y, label), color in zip(references, ("tab:red", "tab:green", "tab:gray")):
+        ax.axhline(y, color=color, linestyle=":", linewidth=1.2, label=label)
+        tails.append(y)
     if tails:
         low, high = min(tails), max(tails)
         ax.set_ylim(low - 0.05 * (high - low) - 0.01, high + 0.1 * (high - low) + 0.01)
