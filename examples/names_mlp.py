@@ -255,7 +255,11 @@ def draw_figures(out, results):
                                "last step": r["histograms"]["end"][kind]}
                 for name, r in results.items()}
 
-    layers = len(next(iter(results.values()))["record"]["saturation"][0])
+    first = next(iter(results.values()))["record"]
+    layers = len(first["saturation"][0])
+    # each record is one batch of 32: average about 1% of the run's records
+    smooth = max(1, len(first["step"]) // 100)
+    smoothed = f" (mean of {smooth} batches)" if smooth > 1 else ""
 
     def series(key):
         return {LABELS[name]: (r["record"]["step"], r["record"][key])
@@ -270,11 +274,11 @@ def draw_figures(out, results):
             "Hidden-layer gradients"),
         "saturation.png": lambda p: plot_layer_series(
             series("saturation"), p, f"% of |tanh| > {SATURATED}",
-            "Saturated tanh units over training", log_x=True),
+            f"Saturated tanh units over training{smoothed}", log_x=True, smooth=smooth),
         "update_ratio.png": lambda p: plot_layer_series(
             series("update_ratio"), p, "log10(std(lr * grad) / std(weight))",
-            "Update-to-data ratio of each Linear weight", reference=(-3, "1e-3"),
-            names=[f"layer {i + 1}" for i in range(layers)] + ["output"]),
+            f"Update-to-data ratio of each Linear weight{smoothed}", reference=(-3, "1e-3"),
+            names=[f"layer {i + 1}" for i in range(layers)] + ["output"], smooth=smooth),
         "dev_loss.png": lambda p: plot_loss_curves(
             {f"{LABELS[name]}, {split}": (
                 [e["step"] for e in r["evals"] if key in e],
@@ -292,7 +296,7 @@ def draw_figures(out, results):
     return written
 
 
-def write_report(path, results, config, figures):
+def write_report(path, results, config, figures, training_names):
     lines = ["# Names MLP with and without Batch Normalization", "",
              f"{config['names']} names ({config['split']}), context 3, embedding "
              f"{config['embedding_dim']}, {config['layers']} hidden tanh layers of "
@@ -301,19 +305,24 @@ def write_report(path, results, config, figures):
              f"Linear weights N(0, ({config['gain']:.4g})^2/fan_in), seed {config['seed']}, "
              f"device {config['device']}.", "",
              "## Loss (nats per character, eval mode)", "",
-             "| network | parameters | train | dev | training time |", "|---|---|---|---|---|"]
+             "| network | parameters | train | dev | lowest dev (step) | training time |",
+             "|---|---|---|---|---|---|"]
     for name, r in results.items():
+        best = min(r["evals"], key=lambda e: e["dev_loss"])
         lines.append(f"| {LABELS[name]} | {r['parameters']:,} | {r['final']['train']:.4f} | "
-                     f"{r['final']['dev']:.4f} | {r['seconds']} s |")
+                     f"{r['final']['dev']:.4f} | {best['dev_loss']:.4f} ({best['step']}) | "
+                     f"{r['seconds']} s |")
     lines += ["", "## Saturated tanh units (% of |tanh| > 0.97, per layer)", "",
               "| network | first step | last step |", "|---|---|---|"]
     for name, r in results.items():
         first, last = r["record"]["saturation"][0], r["record"]["saturation"][-1]
         lines.append(f"| {LABELS[name]} | " + ", ".join(f"{v:.1f}" for v in first) + " | "
                      + ", ".join(f"{v:.1f}" for v in last) + " |")
-    lines += ["", "## Sampled names", "", "| without BN | with BN |", "|---|---|"]
+    lines += ["", "## Sampled names (* also in the training set)", "",
+              "| without BN | with BN |", "|---|---|"]
     for pair in zip(results["no-bn"]["samples"], results["bn"]["samples"]):
-        lines.append(f"| {pair[0]} | {pair[1]} |")
+        marked = [n + ("*" if n in training_names else "") for n in pair]
+        lines.append(f"| {marked[0]} | {marked[1]} |")
     lines += ["", "## Figures", ""] + [f"- ![{f}]({f})" for f in figures]
     lines += ["", "## Wall time", "",
               f"- whole run: {config['wall_seconds']} s on {config['machine']}",
@@ -351,7 +360,8 @@ def main(argv=None):
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"config": config, **{name: {k: v for k, v in r.items() if k != "histograms"}
                                         for name, r in results.items()}}, f, indent=1)
-    write_report(os.path.join(args.out, "report.md"), results, config, figures)
+    write_report(os.path.join(args.out, "report.md"), results, config, figures,
+                 set(splits["train"]))
     print(f"results in {args.out} ({config['wall_seconds']} s)")
     return results
 

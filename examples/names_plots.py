@@ -23,10 +23,11 @@ def plot_layer_histograms(panels, path, xlabel, title, value_range=None, saturat
             each values a 1-d NumPy array (e.g. every tanh output of a batch).
         path: the PNG to write.
         xlabel, title: axis label and figure title.
-        value_range: (low, high) of the bins, shared by all panels; values
-            outside fall in the end bins. Default: symmetric about zero, out to
-            the 99.9th percentile of |value| over all panels (a few outliers
-            would otherwise squeeze every curve into the middle bins).
+        value_range: (low, high) of the bins of every panel; values outside
+            fall in the end bins. Default: per column, symmetric about zero,
+            out to the 99.9th percentile of |value| in that column's panels (a
+            few outliers would otherwise squeeze every curve into the middle
+            bins; the columns may differ by orders of magnitude).
         saturation: add each layer's share of |value| > 0.97 to its legend
             entry (for tanh outputs).
     """
@@ -35,17 +36,18 @@ def plot_layer_histograms(panels, path, xlabel, title, value_range=None, saturat
         return False
     rows = list(panels)
     columns = list(panels[rows[0]])
-    if value_range is None:
-        top = max(float(np.percentile(np.abs(v), 99.9)) for row in panels.values()
-                  for layers in row.values() for v in layers)
-        value_range = (-top, top)
-    edges = np.linspace(value_range[0], value_range[1], 61)
-    centres = (edges[:-1] + edges[1:]) / 2
     fig, axes = plt.subplots(len(rows), len(columns), figsize=(5.2 * len(columns),
                                                               3.3 * len(rows)),
-                             sharex=True, squeeze=False)
-    for r, row in enumerate(rows):
-        for c, column in enumerate(columns):
+                             sharex="col", squeeze=False)
+    for c, column in enumerate(columns):
+        low_high = value_range
+        if low_high is None:
+            top = max(float(np.percentile(np.abs(v), 99.9)) for row in rows
+                      for v in panels[row][column])
+            low_high = (-top, top)
+        edges = np.linspace(low_high[0], low_high[1], 61)
+        centres = (edges[:-1] + edges[1:]) / 2
+        for r, row in enumerate(rows):
             ax = axes[r][c]
             layers = panels[row][column]
             for i, (values, color) in enumerate(zip(layers, _layer_colors(plt, len(layers)))):
@@ -69,8 +71,19 @@ def plot_layer_histograms(panels, path, xlabel, title, value_range=None, saturat
     return True
 
 
+def trailing_mean(values, window):
+    """The mean of each row and the ``window - 1`` rows before it (fewer at
+    the start), along axis 0."""
+    values = np.asarray(values, dtype=np.float64)
+    sums = np.cumsum(values, axis=0)
+    out = sums.copy()
+    out[window:] = sums[window:] - sums[:-window]
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return out / counts.reshape(-1, *([1] * (values.ndim - 1)))
+
+
 def plot_layer_series(panels, path, ylabel, title, reference=None, log_x=False,
-                      names=None):
+                      names=None, smooth=1):
     """Side-by-side panels of one line per layer over training.
 
     Args:
@@ -80,6 +93,8 @@ def plot_layer_series(panels, path, ylabel, title, reference=None, log_x=False,
         reference: (y, label) of a dotted horizontal line, or None.
         log_x: a log-scaled step axis (to show the first steps).
         names: the legend name of each layer. Default: "layer 1", "layer 2", ...
+        smooth: draw the trailing mean over this many records (each record
+            is one batch, so noisy). Default: 1, the records themselves.
     """
     plt = _pyplot()
     if plt is None:
@@ -87,7 +102,7 @@ def plot_layer_series(panels, path, ylabel, title, reference=None, log_x=False,
     fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 3.8), sharey=True,
                              squeeze=False)
     for ax, (name, (steps, values)) in zip(axes[0], panels.items()):
-        values = np.asarray(values)
+        values = trailing_mean(values, smooth)
         labels = names or [f"layer {i + 1}" for i in range(values.shape[1])]
         for i, color in enumerate(_layer_colors(plt, values.shape[1])):
             ax.plot(steps, values[:, i], color=color, linewidth=1.0, label=labels[i])

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import minidl as mdl
 from names_data import (IGNORE_INDEX, VOCAB, clean_names, context_windows, decode, draw,
                         encode, padded_sequences, split_names)
 
@@ -77,6 +78,49 @@ def test_draw_follows_the_probabilities():
     assert list(draw(np.eye(3), rng)) == [0, 1, 2]
 
 
+def test_both_examples_train_and_sample_alike_on_every_device(device):
+    """A two-step run of each example's training function on ``device`` gives
+    the CPU's losses: the examples create every tensor with ``device=``."""
+    import names_mlp
+    import names_transformer
+
+    windows = {"train": context_windows(["emma", "bo", "ava"]), "dev": context_windows(["zoe"])}
+    mlp_args = names_mlp.parse_args(["--steps", "2", "--eval-every", "1", "--record-every", "1",
+                                     "--hidden", "4", "--layers", "2", "--embedding-dim", "2",
+                                     "--batch-size", "4", "--samples", "2"])
+    sequences = {"train": padded_sequences(["emma", "bo", "ava"], 6),
+                 "dev": padded_sequences(["zoe"], 6)}
+    tf_args = names_transformer.parse_args(["--steps", "2", "--eval-every", "1", "--warmup", "1",
+                                            "--layers", "1", "--width", "8", "--heads", "2",
+                                            "--block-size", "6", "--batch-size", "2",
+                                            "--samples", "2"])
+    runs = {}
+    for where in dict.fromkeys(("cpu", device)):
+        runs[where] = (names_mlp.train_variant("bn", True, mlp_args, windows, where),
+                       names_transformer.train(tf_args, sequences, where))
+    for mlp, transformer in runs.values():
+        assert len(mlp["samples"]) == 2 and len(transformer["samples"]) == 2
+        assert [e["step"] for e in transformer["evals"]] == [0, 1, 2]
+        assert len(mlp["record"]["update_ratio"]) == 2
+    for (mlp, transformer), (cpu_mlp, cpu_transformer) in zip(runs.values(), [runs["cpu"]] * 2):
+        for split in ("train", "dev"):
+            assert mlp["final"][split] == pytest.approx(cpu_mlp["final"][split], rel=1e-4)
+            assert transformer["final"][split] == pytest.approx(
+                cpu_transformer["final"][split], rel=1e-4)
+
+
+def quick_run_device(device):
+    """``device``, unless that is the CUDA simulator, far too slow for a quick run."""
+    from numba.core import config as numba_config
+
+    if device == "cuda" and numba_config.ENABLE_CUDASIM:
+        pytest.skip("the CUDA simulator takes minutes per training step of the quick runs "
+                    "(over 5 minutes without finishing 3 steps of names_mlp.py --quick); "
+                    "test_both_examples_train_and_sample_alike_on_every_device covers the "
+                    "CUDA backend with tiny models instead")
+    return device
+
+
 def run_example(script, out, *extra):
     """Run ``script --quick`` in a fresh process; returns its results.json."""
     command = [sys.executable, str(EXAMPLES / script), "--quick", "--out", str(out), *extra]
@@ -87,8 +131,8 @@ def run_example(script, out, *extra):
 
 @needs_names
 @pytest.mark.slow
-def test_names_mlp_quick_run_writes_the_report_and_figures(tmp_path):
-    results = run_example("names_mlp.py", tmp_path)
+def test_names_mlp_quick_run_writes_the_report_and_figures(tmp_path, device):
+    results = run_example("names_mlp.py", tmp_path, "--device", quick_run_device(device))
     for name in ("report.md", "histograms.npz", "activations.png", "gradients.png",
                  "saturation.png", "update_ratio.png", "dev_loss.png"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -113,13 +157,14 @@ def test_names_mlp_quick_run_writes_the_report_and_figures(tmp_path):
 
 @needs_names
 @pytest.mark.slow
-def test_names_transformer_quick_run_writes_the_report(tmp_path):
+def test_names_transformer_quick_run_writes_the_report(tmp_path, device):
     mlp = tmp_path / "mlp.json"  # a full MLP run's results, for the comparison rows
     mlp.write_text(json.dumps({
         "config": {"split_seed": 42, "quick": False, "steps": 100},
         "no-bn": {"final": {"train": 2.1, "dev": 2.2}, "parameters": 10},
         "bn": {"final": {"train": 2.0, "dev": 2.1}, "parameters": 11}}))
-    results = run_example("names_transformer.py", tmp_path / "run", "--mlp-results", str(mlp))
+    results = run_example("names_transformer.py", tmp_path / "run", "--mlp-results", str(mlp),
+                          "--device", quick_run_device(device))
     out = tmp_path / "run"
     assert (out / "loss.png").stat().st_size > 0
     r = results["transformer"]
