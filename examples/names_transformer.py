@@ -297,8 +297,13 @@ def write_report(path, result, config, mlp, figures, training_names):
                      f"{r['final']['train']:.4f} | {r['final']['dev']:.4f} |")
     if mlp is None:
         lines += ["", "(Run examples/names_mlp.py first for the MLP's losses beside these.)"]
+    windows = result["evals"][1:]
+    clipped = sum(e["clipped"] for e in windows) / len(windows)
     lines += ["", f"Lowest dev loss during training: {result['best_dev']['dev_loss']:.4f} "
-                  f"at step {result['best_dev']['step']}.", "",
+                  f"at step {result['best_dev']['step']}. Gradient norm before clipping: "
+                  f"{min(e['grad_norm'] for e in windows):.2f} to "
+                  f"{max(e['grad_norm'] for e in windows):.2f} (means over the evaluation "
+                  f"intervals); {100 * clipped:.0f}% of the steps were clipped.", "",
               "## Sampled names (* also in the training set)", ""]
     lines += [", ".join(n + ("*" if n in training_names else "") for n in result["samples"])]
     lines += ["", "## Figures", ""] + [f"- ![{f}]({f})" for f in figures]
