@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import minidl as mdl
 from names_data import (IGNORE_INDEX, VOCAB, clean_names, context_windows, decode, draw,
                         encode, padded_sequences, split_names)
 
