@@ -77,9 +77,12 @@ def test_draw_follows_the_probabilities():
     assert list(draw(np.eye(3), rng)) == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_both_examples_train_and_sample_alike_on_every_device(device):
     """A two-step run of each example's training function on ``device`` gives
-    the CPU's losses: the examples create every tensor with ``device=``."""
+    the CPU's losses: the examples create every tensor with ``device=``.
+    (About 4 s on the CPU; minutes on the CUDA simulator, which launches
+    several hundred kernels here.)"""
     import names_mlp
     import names_transformer
 
