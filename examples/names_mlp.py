@@ -49,13 +49,16 @@ def parse_args(argv=None):
                         help="a smoke run: 300 steps, smaller evaluations")
     parser.add_argument("--steps", type=int, default=None,
                         help="training steps per network (default: 100000, --quick 300)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32,
+                        help="examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=0.1,
                         help="SGD learning rate, divided by 10 for the last quarter of "
                              "the steps (default: %(default)s)")
-    parser.add_argument("--hidden", type=int, default=100, help="units per hidden layer")
-    parser.add_argument("--layers", type=int, default=5, help="hidden layers")
-    parser.add_argument("--embedding-dim", type=int, default=10)
+    parser.add_argument("--hidden", type=int, default=100, help="units per hidden layer (default: %(default)s)")
+    parser.add_argument("--layers", type=int, default=5,
+                        help="hidden layers (default: %(default)s)")
+    parser.add_argument("--embedding-dim", type=int, default=10,
+                        help="numbers per embedded character (default: %(default)s)")
     parser.add_argument("--gain", type=float, default=5 / 3,
                         help="Linear weights are N(0, gain^2 / fan_in) (default: 5/3, "
                              "the tanh gain)")
@@ -65,10 +68,11 @@ def parse_args(argv=None):
                         help="steps between records of the layer statistics "
                              "(default: 100, --quick 10)")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the weights, the batches and the samples")
+                        help="seed of the weights, the batches and the samples "
+                             "(default: %(default)s)")
     parser.add_argument("--split-seed", type=int, default=42,
                         help="seed of the 80/10/10 split of the names (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=20, help="names to sample per network")
+    parser.add_argument("--samples", type=int, default=20, help="names to sample per network (default: %(default)s)")
     parser.add_argument("--device", default=None, choices=("cpu", "cuda"),
                         help="where to train (default: MINIDL_DEVICE, else cpu)")
     parser.add_argument("--data", default=None,

@@ -45,28 +45,38 @@ def parse_args(argv=None):
                         help="a smoke run: 40 steps of a 1-layer model, a small dev set")
     parser.add_argument("--steps", type=int, default=None,
                         help="training steps (default: 8000, --quick 40)")
-    parser.add_argument("--batch-size", type=int, default=32, help="names per step")
+    parser.add_argument("--batch-size", type=int, default=32,
+                        help="names per step (default: %(default)s)")
     parser.add_argument("--block-size", type=int, default=16,
                         help="positions per sequence (default: %(default)s)")
     parser.add_argument("--layers", type=int, default=None,
                         help="transformer blocks (default: 2, --quick 1)")
-    parser.add_argument("--width", type=int, default=64, help="embedding width")
-    parser.add_argument("--heads", type=int, default=4, help="attention heads")
-    parser.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate")
+    parser.add_argument("--width", type=int, default=64,
+                        help="embedding width (default: %(default)s)")
+    parser.add_argument("--heads", type=int, default=4,
+                        help="attention heads (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=1e-3,
+                        help="peak AdamW learning rate (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=None,
                         help="steps of linear warm-up (default: 200, --quick 10)")
     parser.add_argument("--final-lr-ratio", type=float, default=0.1,
-                        help="the cosine decay ends at this share of the peak rate")
+                        help="the cosine decay ends at this share of the peak rate "
+                             "(default: %(default)s)")
     parser.add_argument("--weight-decay", type=float, default=0.1,
-                        help="AdamW's decoupled weight decay of the Linear weights")
-    parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clip")
+                        help="AdamW's decoupled weight decay of the Linear weights "
+                             "(default: %(default)s)")
+    parser.add_argument("--clip", type=float, default=1.0,
+                        help="the largest gradient norm; larger ones are scaled down "
+                             "(default: %(default)s)")
     parser.add_argument("--eval-every", type=int, default=None,
                         help="steps between dev-set evaluations (default: 250, --quick 20)")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the weights, the batches and the samples")
+                        help="seed of the weights, the batches and the samples "
+                             "(default: %(default)s)")
     parser.add_argument("--split-seed", type=int, default=42,
                         help="seed of the 80/10/10 split of the names (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=20, help="names to sample")
+    parser.add_argument("--samples", type=int, default=20,
+                        help="names to sample (default: %(default)s)")
     parser.add_argument("--device", default=None, choices=("cpu", "cuda"),
                         help="where to train (default: MINIDL_DEVICE, else cpu)")
     parser.add_argument("--data", default=None,
