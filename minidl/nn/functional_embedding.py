@@ -10,7 +10,6 @@ from ..api import creation, indexing, pointwise, shape
 from ..api import reduction as reduce_
 from ..api.indexing import _checked_range
 from ..autograd import no_grad
-from ..backend import get_backend
 from ..ops import embedding as embedding_ops
 from ._validation import float_input
 
@@ -31,8 +30,7 @@ def _renorm_rows_(weight, flat_index, max_norm, norm_type):
     """Scale, in place, the rows of ``weight`` named in ``flat_index`` whose
     ``norm_type``-norm exceeds ``max_norm`` down to ``max_norm`` (PyTorch's
     embedding_renorm_, with its 1e-7 guard)."""
-    backend = get_backend(weight.device)
-    rows = np.unique(backend.to_numpy(flat_index))
+    rows = np.unique(flat_index.numpy())
     with no_grad():
         picked = indexing.index_select(weight, 0, rows)
         norms = reduce_.norm(picked, norm_type, dim=1, keepdim=True)
@@ -75,25 +73,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                                   "sparse=False")
     num_embeddings = weight.shape[0]
     padding_idx = padding_index(op, padding_idx, num_embeddings)
-    flat = _checked_range(op, shape.reshape(input, -1), num_embeddings, 0, False)
+    flat_input = shape.reshape(input, -1)
+    flat = _checked_range(op, flat_input, num_embeddings, 0, False)
     if max_norm is not None:
         max_norm = _checks.real(op, "max_norm", max_norm, 0)
         norm_type = _checks.real(op, "norm_type", norm_type)
         if flat.size:
-            _renorm_rows_(weight, flat, max_norm, norm_type)
-    backend = get_backend(weight.device)
-    row_scale = None
-    if padding_idx is not None or scale_grad_by_freq:
-        row_scale = backend.full((flat.size, 1), 1.0, weight.dtype)
-        if padding_idx is not None:
-            row_scale = backend.reshape(backend.astype(
-                backend.compare("ne", flat, padding_idx), weight.dtype), (-1, 1))
-        if scale_grad_by_freq:
-            counts = backend.put(backend.full((num_embeddings,), 0, weight.dtype), flat, 1.0,
-                                 True)
-            row_scale = backend.div(row_scale,
-                                    backend.reshape(backend.take(counts, flat), (-1, 1)))
-    out = embedding_ops.EmbeddingLookup.apply(weight, flat, row_scale)
+            _renorm_rows_(weight, flat_input, max_norm, norm_type)
+    out = embedding_ops.EmbeddingLookup.apply(weight, flat, padding_idx,
+                                              scale_grad_by_freq)
     return shape.reshape(out, input.shape + (weight.shape[1],))
 
 
