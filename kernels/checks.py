@@ -169,7 +169,7 @@ def pool_overhang(x_shape, window, out_shape):
     return max(0, over_h), max(0, over_w)
 
 
-def avg_pool_divisors(x_shape, window, out_shape, count_include_pad, divisor_override):
+def avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad, divisor_override):
     """Per-row and per-column factors (float64 arrays (OH,), (OW,)) whose product
     is the divisor of each output of average pooling, by PyTorch's rules: the
     window clipped to the padded input (count_include_pad) or to the input, or
@@ -179,10 +179,10 @@ def avg_pool_divisors(x_shape, window, out_shape, count_include_pad, divisor_ove
         try:
             divisor_override = operator.index(divisor_override)
         except TypeError:
-            raise TypeError(f"avg_pool2d: divisor_override must be an int, got "
+            raise TypeError(f"{fn}: divisor_override must be an int, got "
                             f"{divisor_override!r}") from None
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor must be not zero")
+            raise ValueError(f"{fn}: divisor must be not zero")
         rows = np.full(out_shape[2], float(divisor_override))
         return rows, np.ones(out_shape[3])
 

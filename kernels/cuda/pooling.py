@@ -138,7 +138,7 @@ def _avg_window(fn, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pa
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw, 1, 1, ceil_mode)
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"{fn}: count_include_pad must be a bool, got {count_include_pad!r}")
-    row_div, col_div = avg_pool_divisors(x_shape, window, out_shape, count_include_pad,
+    row_div, col_div = avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad,
                                          divisor_override)
     return (*_window_args(x_shape, window, out_shape), from_numpy(row_div),
             from_numpy(col_div)), out_shape
