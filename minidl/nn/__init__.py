@@ -31,7 +31,8 @@ __all__ = [
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Hardtanh",
     "Softmax", "LogSoftmax",
     # pooling and resampling
-    "MaxPool2d", "AvgPool2d", "MaxUnpool2d", "GlobalAvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+    "MaxPool2d", "AvgPool2d", "MaxUnpool2d", "GlobalAvgPool2d", "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
     "Upsample",
     # losses
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
