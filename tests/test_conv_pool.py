@@ -322,21 +322,27 @@ def test_max_unpool2d(device):
 
 
 def test_default_pooling_and_convolution_calls_are_unchanged(device, monkeypatch):
-    """The default arguments reach the backend with the primitives' defaults: one
-    call each, as before the options existed (the Inception network's path)."""
+    """The default arguments take the primitives they took before the options
+    existed, one call each (the Inception network's path), forward and backward."""
     from minidl.backend import get_backend
+    from minidl.backend.base import Backend
 
     backend = get_backend(device)
+    x = t32(RNG.standard_normal((2, 3, 8, 8)), device)
+    w = t32(RNG.standard_normal((4, 3, 3, 3)), device, requires_grad=True)
+    b = t32(RNG.standard_normal(4), device, requires_grad=True)
     calls = []
-    for name in ("im2col", "col2im", "max_pool2d_forward", "avg_pool2d_forward", "matmul"):
+    for name in Backend.__abstractmethods__:
         real = getattr(backend, name)
         monkeypatch.setattr(backend, name,
                             lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k))
-    x = t32(RNG.standard_normal((2, 3, 8, 8)), device)
-    F.max_pool2d(F.conv2d(x, t32(RNG.standard_normal((4, 3, 3, 3)), device), padding=1), 3,
-                 2, 1)
-    F.avg_pool2d(x, 2)
-    assert calls == ["im2col", "matmul", "max_pool2d_forward", "avg_pool2d_forward"]
+    y = F.avg_pool2d(F.max_pool2d(F.conv2d(x, w, b, 1, 1), 3, 2, 1), 2)
+    assert calls == ["im2col", "reshape", "matmul", "reshape", "reshape", "add",
+                     "max_pool2d_forward", "avg_pool2d_forward"]
+    calls.clear()
+    y.backward(mdl.ones(y.shape, device=device))
+    assert calls == ["full", "avg_pool2d_backward", "max_pool2d_backward", "reshape",
+                     "transpose", "matmul", "sum", "transpose", "reshape", "sum"]
 
 
 def test_gradcheck_on_every_device(device):

@@ -58,16 +58,17 @@ class Conv2d(BackendFunction):
         length = grad.shape[2] * grad.shape[3]
         if groups == 1:
             g3 = be.reshape(grad, (n, o, length))                     # (N, O, L)
-            w3 = be.reshape(weight, (o, -1))
         else:
             g3 = be.reshape(grad, (n, groups, o // groups, length))   # (N, G, O/G, L)
-            w3 = be.reshape(weight, (groups, o // groups, -1))
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
         last2 = (0, 2, 1) if groups == 1 else (0, 1, 3, 2)
         if need_x:
             # (C*kh*kw, O), or (G, K, O/G) per group
-            w3t = be.transpose(w3, (1, 0) if groups == 1 else (0, 2, 1))
+            if groups == 1:
+                w3t = be.transpose(be.reshape(weight, (o, -1)), (1, 0))
+            else:
+                w3t = be.transpose(be.reshape(weight, (groups, o // groups, -1)), (0, 2, 1))
             gcols = be.matmul(w3t, g3)                                 # (N, [G,] K, L)
             if groups != 1:
                 gcols = be.reshape(gcols, (n, -1, length))
