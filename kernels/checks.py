@@ -20,6 +20,7 @@ Every function raises TypeError (wrong type or dtype) or ValueError (wrong
 shape or value) with a message that starts with the launcher's name ``fn``.
 """
 
+import functools
 import math
 import operator
 
@@ -170,11 +171,12 @@ def pool_overhang(x_shape, window, out_shape):
 
 
 def avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad, divisor_override):
-    """Per-row and per-column factors (float64 arrays (OH,), (OW,)) whose product
-    is the divisor of each output of average pooling, by PyTorch's rules: the
-    window clipped to the padded input (count_include_pad) or to the input, or
-    ``divisor_override`` (a nonzero int or None)."""
-    kh, kw, sh, sw, ph, pw = window[:6]
+    """Per-row and per-column factors (read-only float64 arrays (OH,), (OW,)) whose
+    product is the divisor of each output of average pooling, by PyTorch's rules:
+    the window clipped to the padded input (count_include_pad) or to the input, or
+    ``divisor_override`` (a nonzero int or None); and the divisor when all are
+    equal (else 0.0). Cached per geometry: pooling runs with a few geometries, every
+    step."""
     if divisor_override is not None:
         try:
             divisor_override = operator.index(divisor_override)
@@ -183,18 +185,31 @@ def avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad, divisor
                             f"{divisor_override!r}") from None
         if divisor_override == 0:
             raise ValueError(f"{fn}: divisor must be not zero")
-        rows = np.full(out_shape[2], float(divisor_override))
-        return rows, np.ones(out_shape[3])
+    return _divisor_factors(tuple(x_shape[2:]), tuple(window[:6]), tuple(out_shape[2:]),
+                            bool(count_include_pad), divisor_override)
 
-    def factors(n_out, size, k, s, p):
-        start = np.arange(n_out) * s - p
-        end = np.minimum(start + k, size + p)
-        if count_include_pad:
-            return (end - start).astype(np.float64)
-        return (np.minimum(end, size) - np.maximum(start, 0)).astype(np.float64)
 
-    return (factors(out_shape[2], x_shape[2], kh, sh, ph),
-            factors(out_shape[3], x_shape[3], kw, sw, pw))
+@functools.lru_cache(maxsize=64)
+def _divisor_factors(size_hw, window, out_hw, count_include_pad, divisor_override):
+    kh, kw, sh, sw, ph, pw = window
+    if divisor_override is not None:
+        rows, cols = np.full(out_hw[0], float(divisor_override)), np.ones(out_hw[1])
+    else:
+        def factors(n_out, size, k, s, p):
+            start = np.arange(n_out) * s - p
+            end = np.minimum(start + k, size + p)
+            if count_include_pad:
+                return (end - start).astype(np.float64)
+            return (np.minimum(end, size) - np.maximum(start, 0)).astype(np.float64)
+
+        rows = factors(out_hw[0], size_hw[0], kh, sh, ph)
+        cols = factors(out_hw[1], size_hw[1], kw, sw, pw)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    uniform = 0.0
+    if rows.min() == rows.max() and cols.min() == cols.max():
+        uniform = float(rows[0] * cols[0])
+    return rows, cols, uniform
 
 
 # --------------------------------------------------------------------------- arrays

@@ -349,11 +349,8 @@ def _avg_window(fn, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pa
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw, 1, 1, ceil_mode)
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"{fn}: count_include_pad must be a bool, got {count_include_pad!r}")
-    row_div, col_div = avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad,
-                                         divisor_override)
-    uniform = 0.0
-    if row_div.min() == row_div.max() and col_div.min() == col_div.max():
-        uniform = float(row_div[0] * col_div[0])
+    row_div, col_div, uniform = avg_pool_divisors(fn, x_shape, window, out_shape,
+                                                  count_include_pad, divisor_override)
     return (*window[:6], *pool_overhang(x_shape, window, out_shape), row_div,
             col_div, uniform), out_shape
 

@@ -138,10 +138,26 @@ def _avg_window(fn, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pa
     window, out_shape = pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw, 1, 1, ceil_mode)
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"{fn}: count_include_pad must be a bool, got {count_include_pad!r}")
-    row_div, col_div = avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad,
-                                         divisor_override)
-    return (*_window_args(x_shape, window, out_shape), from_numpy(row_div),
-            from_numpy(col_div)), out_shape
+    row_div, col_div, _ = avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad,
+                                            divisor_override)
+    return (*_window_args(x_shape, window, out_shape), *_on_device(row_div, col_div)), out_shape
+
+
+_UPLOADED = {}
+
+
+def _on_device(row_div, col_div):
+    """The divisor factors uploaded once per geometry, not two copies to the device
+    every pooling call. The host arrays come from the checks' cache, so their ids
+    name a geometry; each entry keeps its host arrays alive, so an id is never
+    reused while it is a key."""
+    key = (id(row_div), id(col_div))
+    entry = _UPLOADED.get(key)
+    if entry is None:
+        if len(_UPLOADED) >= 64:
+            _UPLOADED.clear()
+        entry = _UPLOADED[key] = (row_div, col_div, from_numpy(row_div), from_numpy(col_div))
+    return entry[2], entry[3]
 
 
 def _check_float(fn, name, a):
