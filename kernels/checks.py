@@ -20,6 +20,7 @@ Every function raises TypeError (wrong type or dtype) or ValueError (wrong
 shape or value) with a message that starts with the launcher's name ``fn``.
 """
 
+import functools
 import math
 import operator
 
@@ -98,6 +99,7 @@ def _window(fn, kh, kw, sh, sw, ph, pw):
 
 
 def _check_kernel_fits(fn, height, width, kh, kw, ph, pw):
+    """``kh``, ``kw`` are effective (dilated) kernel extents."""
     if kh > height + 2 * ph or kw > width + 2 * pw:
         raise ValueError(
             f"{fn}: kernel ({kh}, {kw}) is larger than the padded input "
@@ -105,42 +107,109 @@ def _check_kernel_fits(fn, height, width, kh, kw, ph, pw):
         )
 
 
-def conv_geometry(fn, shape, kh, kw, sh, sw, ph, pw):
-    """Validate im2col window parameters against an (N, C, H, W) shape; return
-    (kh, kw, sh, sw, ph, pw, OH, OW)."""
+def conv_geometry(fn, shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+    """Validate im2col window parameters (dilation ``dh``, ``dw``) against an
+    (N, C, H, W) shape; return (kh, kw, sh, sw, ph, pw, dh, dw, OH, OW)."""
     kh, kw, sh, sw, ph, pw = _window(fn, kh, kw, sh, sw, ph, pw)
+    dh, dw = as_int(fn, "dh", dh, 1), as_int(fn, "dw", dw, 1)
     _, _, height, width = shape
-    _check_kernel_fits(fn, height, width, kh, kw, ph, pw)
-    oh_size = (height + 2 * ph - kh) // sh + 1
-    ow_size = (width + 2 * pw - kw) // sw + 1
-    return kh, kw, sh, sw, ph, pw, oh_size, ow_size
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    _check_kernel_fits(fn, height, width, span_h, span_w, ph, pw)
+    oh_size = (height + 2 * ph - span_h) // sh + 1
+    ow_size = (width + 2 * pw - span_w) // sw + 1
+    return kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size
 
 
-def pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw):
+def pool_output_size(size, kernel, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling output length along one axis: floor (or ceil) of
+    (size + 2*pad - dilation*(kernel-1) - 1) / stride, plus 1; in ceil mode the
+    last window must start inside the input or its left padding."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def pool_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1, ceil_mode=False):
     """Validate pooling parameters for an (N, C, H, W) input (PyTorch's rules:
-    pad <= kernel // 2, non-empty planes); return ((kh, kw, sh, sw, ph, pw),
-    output shape (N, C, OH, OW))."""
+    pad <= half the effective kernel, non-empty planes and output); return
+    ((kh, kw, sh, sw, ph, pw, dh, dw), output shape (N, C, OH, OW))."""
     kh, kw, sh, sw, ph, pw = _window(fn, kh, kw, sh, sw, ph, pw)
-    if ph > kh // 2 or pw > kw // 2:
+    dh, dw = as_int(fn, "dh", dh, 1), as_int(fn, "dw", dw, 1)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"{fn}: ceil_mode must be a bool, got {ceil_mode!r}")
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    if ph > span_h // 2 or pw > span_w // 2:
         raise ValueError(
-            f"{fn}: pad ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw}), "
-            f"i.e. <= ({kh // 2}, {kw // 2})"
+            f"{fn}: pad ({ph}, {pw}) must be at most half the effective kernel size "
+            f"({span_h}, {span_w}), i.e. <= ({span_h // 2}, {span_w // 2})"
         )
     n_batch, n_chan, height, width = x_shape
     if height == 0 or width == 0:
         # a window of padding only would have nothing to take the max of
         raise ValueError(f"{fn}: input planes must not be empty, got shape {x_shape}")
-    _check_kernel_fits(fn, height, width, kh, kw, ph, pw)
-    if (height + 2 * ph) * (width + 2 * pw) + kw >= 2**31:
+    _check_kernel_fits(fn, height, width, span_h, span_w, ph, pw)
+    oh_size = pool_output_size(height, kh, sh, ph, dh, ceil_mode)
+    ow_size = pool_output_size(width, kw, sw, pw, dw, ceil_mode)
+    # in ceil mode the last windows may reach past the padding: the padded planes
+    # of the CPU kernels grow by that overhang at the bottom and on the right
+    over_h = max(0, (oh_size - 1) * sh + span_h - height - 2 * ph)
+    over_w = max(0, (ow_size - 1) * sw + span_w - width - 2 * pw)
+    if (height + 2 * ph + over_h + span_h) * (width + 2 * pw + over_w + span_w) >= 2**31:
         # flat positions inside a padded plane are kept as int32 (CPU kernels)
         raise ValueError(f"{fn}: input planes are too large for this kernel: {x_shape}")
-    out_shape = (
-        n_batch,
-        n_chan,
-        (height + 2 * ph - kh) // sh + 1,
-        (width + 2 * pw - kw) // sw + 1,
-    )
-    return (kh, kw, sh, sw, ph, pw), out_shape
+    return (kh, kw, sh, sw, ph, pw, dh, dw), (n_batch, n_chan, oh_size, ow_size)
+
+
+def pool_overhang(x_shape, window, out_shape):
+    """Rows and columns the last windows reach past the padded input (ceil mode)."""
+    kh, kw, sh, sw, ph, pw, dh, dw = window
+    over_h = (out_shape[2] - 1) * sh + (kh - 1) * dh + 1 - x_shape[2] - 2 * ph
+    over_w = (out_shape[3] - 1) * sw + (kw - 1) * dw + 1 - x_shape[3] - 2 * pw
+    return max(0, over_h), max(0, over_w)
+
+
+def avg_pool_divisors(fn, x_shape, window, out_shape, count_include_pad, divisor_override):
+    """Per-row and per-column factors (read-only float64 arrays (OH,), (OW,)) whose
+    product is the divisor of each output of average pooling, by PyTorch's rules:
+    the window clipped to the padded input (count_include_pad) or to the input, or
+    ``divisor_override`` (a nonzero int or None); and the divisor when all are
+    equal (else 0.0). Cached per geometry: pooling runs with a few geometries, every
+    step."""
+    if divisor_override is not None:
+        try:
+            divisor_override = operator.index(divisor_override)
+        except TypeError:
+            raise TypeError(f"{fn}: divisor_override must be an int, got "
+                            f"{divisor_override!r}") from None
+        if divisor_override == 0:
+            raise ValueError(f"{fn}: divisor must be not zero")
+    return _divisor_factors(tuple(x_shape[2:]), tuple(window[:6]), tuple(out_shape[2:]),
+                            bool(count_include_pad), divisor_override)
+
+
+@functools.lru_cache(maxsize=64)
+def _divisor_factors(size_hw, window, out_hw, count_include_pad, divisor_override):
+    kh, kw, sh, sw, ph, pw = window
+    if divisor_override is not None:
+        rows, cols = np.full(out_hw[0], float(divisor_override)), np.ones(out_hw[1])
+    else:
+        def factors(n_out, size, k, s, p):
+            start = np.arange(n_out) * s - p
+            end = np.minimum(start + k, size + p)
+            if count_include_pad:
+                return (end - start).astype(np.float64)
+            return (np.minimum(end, size) - np.maximum(start, 0)).astype(np.float64)
+
+        rows = factors(out_hw[0], size_hw[0], kh, sh, ph)
+        cols = factors(out_hw[1], size_hw[1], kw, sw, pw)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    uniform = 0.0
+    if rows.min() == rows.max() and cols.min() == cols.max():
+        uniform = float(rows[0] * cols[0])
+    return rows, cols, uniform
 
 
 # --------------------------------------------------------------------------- arrays
@@ -243,14 +312,14 @@ def check_grad_losses(fn, grad_losses, probs):
 def check_cols_shape(fn, cols, x_shape, geometry):
     """cols (N, C*kh*kw, OH*OW) as im2col makes it for ``x_shape`` and ``geometry``
     (the tuple conv_geometry returns)."""
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
+    kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size = geometry
     n_batch, n_chan = x_shape[:2]
     expected = (n_batch, n_chan * kh * kw, oh_size * ow_size)
     if tuple(cols.shape) != expected:
         raise ValueError(
             f"{fn}: cols shape {tuple(cols.shape)} does not match (N, C*kh*kw, OH*OW) = "
             f"{expected} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "
-            f"pad ({ph}, {pw})"
+            f"pad ({ph}, {pw}), dilation ({dh}, {dw})"
         )
 
 
@@ -280,7 +349,7 @@ def check_argmax_range(fn, lo, hi, x_shape):
 def check_pool_dy(fn, dy, out_shape, x_shape, window):
     """dy has the pooling output shape for ``x_shape`` and ``window``."""
     if tuple(dy.shape) != tuple(out_shape):
-        kh, kw, sh, sw, ph, pw = window
+        kh, kw, sh, sw, ph, pw = window[:6]
         raise ValueError(
             f"{fn}: dy shape {tuple(dy.shape)} does not match the pooling output shape "
             f"{out_shape} for x_shape {x_shape}, kernel ({kh}, {kw}), stride ({sh}, {sw}), "

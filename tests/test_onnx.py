@@ -430,3 +430,46 @@ def test_missing_package_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"minidl\[interop\]"):
         mdl.onnx.export(nn.Identity().eval(), example((2, 3)), tmp_path / "m.onnx")
     assert not os.listdir(tmp_path)
+
+
+# ------------------------------------------------- convolution and pooling options
+
+class ConvPool(nn.Module):
+    """Grouped, dilated and transposed convolutions and ceil-mode pooling."""
+
+    def __init__(self, include_pad):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 6, 3, padding=2, dilation=2, groups=2)
+        self.up = nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.max = nn.MaxPool2d(3, stride=2, padding=1, dilation=(1, 2), ceil_mode=True)
+        self.avg = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True,
+                                count_include_pad=include_pad)
+        self.line = nn.Conv1d(4, 4, 3, padding=1, groups=4)
+
+    def forward(self, x):
+        y = self.avg(self.max(self.up(self.conv(x))))
+        return self.line(y.reshape(y.shape[0], 4, -1))
+
+
+@pytest.mark.parametrize("include_pad", [True, False])
+@pytest.mark.parametrize("opset", [14, 18, None])
+def test_conv_and_pool_options_match(include_pad, opset, tmp_path):
+    model = randomized(ConvPool(include_pad))
+    x = example((2, 4, 7, 6))
+    proto, path = exported(model, x, tmp_path, opset_version=opset)
+    assert Counter(op_types(proto))["Conv"] == 2
+    assert {"ConvTranspose", "MaxPool", "AveragePool"} <= set(op_types(proto))
+    nodes = {node.op_type: node for node in proto.graph.node}
+    attrs = {a.name: a for a in nodes["MaxPool"].attribute}
+    assert list(attrs["dilations"].ints) == [1, 2] and attrs["ceil_mode"].i == 1
+    attrs = {a.name: a for a in nodes["ConvTranspose"].attribute}
+    assert list(attrs["output_padding"].ints) == [1, 1] and attrs["group"].i == 2
+    (result,) = run_onnx(path, {"input": x})
+    np.testing.assert_allclose(result, run_minidl(model, x), rtol=1e-5, atol=1e-5)
+
+
+def test_divisor_override_is_not_exported(tmp_path):
+    needs_onnx()
+    model = nn.Sequential(nn.AvgPool2d(2, divisor_override=3)).eval()
+    with pytest.raises(UnsupportedOperatorError, match="divisor_override"):
+        mdl.onnx.export(model, example((1, 1, 4, 4)), tmp_path / "m.onnx")

@@ -4,7 +4,8 @@ Owns the patch unfolding that turns a 2-D convolution into one batched matmul:
 cols[n] has shape (C*kh*kw, OH*OW) with row c*kh*kw + i*kw + j and column oh*OW + ow,
 so W(O, C*kh*kw) @ cols[n] is the (O, OH*OW) = NCHW output of image n directly.
 col2im is the exact adjoint (it sums overlapping contributions), used for the input
-gradient.  Zero padding; output size floor((size + 2*pad - kernel) / stride) + 1.
+gradient.  Zero padding, dilation (dh, dw): window element (i, j) is row i*dh, column
+j*dw of the window; output size floor((size + 2*pad - dilation*(kernel-1) - 1) / stride) + 1.
 The mirror file is ``kernels/cuda/im2col.py``.
 """
 
@@ -32,7 +33,7 @@ __all__ = ["im2col", "col2im"]
 
 
 @numba.njit(nogil=True, cache=True, fastmath=False)
-def _im2col_kernel(lo, hi, x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+def _im2col_kernel(lo, hi, x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size):
     """x (N, C, H, W) -> cols (N, C*kh*kw, OH*OW).  Plane (n, c) writes rows
     c*kh*kw .. (c+1)*kh*kw - 1 of cols[n] and nothing else."""
     n_chan, height, width = x.shape[1], x.shape[2], x.shape[3]
@@ -54,7 +55,7 @@ def _im2col_kernel(lo, hi, x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
             for j in range(kw):
                 row = cols[n, (c * kh + i) * kw + j]
                 for oh in range(oh_size):
-                    src = padded[oh * sh + i, j:]
+                    src = padded[oh * sh + i * dh, j * dw:]
                     dst = row[oh * ow_size:(oh + 1) * ow_size]
                     if sw == 1:
                         for ow in range(ow_size):
@@ -65,7 +66,7 @@ def _im2col_kernel(lo, hi, x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
 
 
 @numba.njit(nogil=True, cache=True, fastmath=False)
-def _col2im_kernel(lo, hi, cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
+def _col2im_kernel(lo, hi, cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size):
     """Adjoint of _im2col_kernel: dx[n, c] = sum of the cols entries that read it.
 
     Plane by plane, so no two iterations touch the same dx element.  A plane is
@@ -81,7 +82,7 @@ def _col2im_kernel(lo, hi, cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size):
             for j in range(kw):
                 row = cols[n, (c * kh + i) * kw + j]
                 for oh in range(oh_size):
-                    dst = acc[oh * sh + i, j:]
+                    dst = acc[oh * sh + i * dh, j * dw:]
                     src = row[oh * ow_size:(oh + 1) * ow_size]
                     if sw == 1:
                         for ow in range(ow_size):
@@ -104,33 +105,34 @@ def _float_input(fn, name, a, ndim, layout):
     return contiguous(a)
 
 
-def im2col(x, kh, kw, sh, sw, ph, pw):
-    """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype (zero padding)."""
+def im2col(x, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+    """Unfold (N, C, H, W) into cols (N, C*kh*kw, OH*OW) in x's dtype (zero padding);
+    window element (i, j) reads row i*dh, column j*dw of the window (dilation)."""
     fn = "im2col"
     x = _float_input(fn, "x", x, 4, "(N, C, H, W)")
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = conv_geometry(fn, x.shape, kh, kw, sh, sw, ph,
-                                                             pw)
+    geometry = conv_geometry(fn, x.shape, kh, kw, sh, sw, ph, pw, dh, dw)
+    kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size = geometry
     n_batch, n_chan = x.shape[:2]
     cols = memory.empty((n_batch, n_chan * kh * kw, oh_size * ow_size), x.dtype)
     if cols.size:
         threads.parallel_for(_im2col_kernel, n_batch * n_chan,
-                             (x, cols, kh, kw, sh, sw, ph, pw, oh_size, ow_size),
+                             (x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size),
                              x.size + cols.size)
     return cols
 
 
-def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw):
+def col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
     """Adjoint of im2col: fold cols (N, C*kh*kw, OH*OW) back into an array of x_shape,
     summing the entries of overlapping windows.  Output in cols' dtype."""
     fn = "col2im"
     cols = _float_input(fn, "cols", cols, 3, "(N, C*kh*kw, OH*OW)")
     x_shape = check_x_shape(fn, x_shape)
-    geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw)
+    geometry = conv_geometry(fn, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
     check_cols_shape(fn, cols, x_shape, geometry)
-    kh, kw, sh, sw, ph, pw, oh_size, ow_size = geometry
+    kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size = geometry
     dx = memory.empty(x_shape, cols.dtype)
     if dx.size:
         threads.parallel_for(_col2im_kernel, x_shape[0] * x_shape[1],
-                             (cols, dx, kh, kw, sh, sw, ph, pw, oh_size, ow_size),
+                             (cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size),
                              dx.size + cols.size)
     return dx

@@ -170,16 +170,16 @@ def _nn():
                          False)
         yield Target(f"bn_forward_eval[{dtype}]", batchnorm._forward_eval_kernel,
                      (a, a, a, a, a, F64, a, I64, I64), False)
-        yield Target(f"im2col[{dtype}]", im2col._im2col_kernel, (a, a) + (I64,) * 11, False)
-        yield Target(f"col2im[{dtype}]", im2col._col2im_kernel, (a, a) + (I64,) * 11, False)
+        yield Target(f"im2col[{dtype}]", im2col._im2col_kernel, (a, a) + (I64,) * 13, False)
+        yield Target(f"col2im[{dtype}]", im2col._col2im_kernel, (a, a) + (I64,) * 13, False)
         yield Target(f"max_pool_forward[{dtype}]", pooling._max_pool_forward_kernel,
-                     (a, a, arr(np.int64)) + (I64,) * 10, False)
+                     (a, a, arr(np.int64)) + (I64,) * 12, False)
         yield Target(f"max_pool_backward[{dtype}]", pooling._max_pool_backward_kernel,
                      (a, arr(np.int64), f64, I64, I64), False)
         yield Target(f"avg_pool_forward[{dtype}]", pooling._avg_pool_forward_kernel,
-                     (a, a) + (I64,) * 10, False)
+                     (a, a) + (I64,) * 10 + (f64, f64), False)
         yield Target(f"avg_pool_backward[{dtype}]", pooling._avg_pool_backward_kernel,
-                     (a, a) + (I64,) * 10, False)
+                     (a, a) + (I64,) * 10 + (f64, f64), False)
         for labels in (np.int64, np.int32, np.uint8):
             yield Target(f"softmax_ce_forward[{dtype},{np.dtype(labels)}]",
                          softmax_ce._forward_kernel,

@@ -248,27 +248,33 @@ class Backend(ABC):
         """(dx, dgamma, dbeta) when population statistics were used."""
 
     @abstractmethod
-    def im2col(self, x, kh, kw, sh, sw, ph, pw):
-        """Patches of (N, C, H, W) as (N, C*kh*kw, OH*OW)."""
+    def im2col(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+        """Patches of (N, C, H, W) as (N, C*kh*kw, OH*OW), zero padding (ph, pw),
+        dilation (dh, dw): window element (i, j) reads row i*dh, column j*dw."""
 
     @abstractmethod
-    def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw):
+    def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
         """Adjoint of im2col: patch gradients summed back into (N, C, H, W)."""
 
     @abstractmethod
-    def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        """(y, argmax) with argmax the flat index in each input plane."""
+    def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1, ceil_mode=False):
+        """(y, argmax) with argmax the flat index in each input plane (int64);
+        dilation (dh, dw) and PyTorch's ceil_mode output size."""
 
     @abstractmethod
     def max_pool2d_backward(self, dy, argmax, x_shape):
         """dy scattered back to the selected inputs."""
 
     @abstractmethod
-    def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        """Average pooling, padding counted in the divisor."""
+    def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, ceil_mode=False,
+                           count_include_pad=True, divisor_override=None):
+        """Average pooling with PyTorch's output size (ceil_mode) and divisor: the
+        window clipped to the padded input (count_include_pad) or to the input,
+        or ``divisor_override`` (a nonzero int)."""
 
     @abstractmethod
-    def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw):
+    def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode=False,
+                            count_include_pad=True, divisor_override=None):
         """Gradient of average pooling."""
 
     @abstractmethod

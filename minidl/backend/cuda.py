@@ -186,23 +186,27 @@ class CudaBackend(Backend):
     def batch_norm_backward_eval(self, dy, x, gamma, running_mean, running_var, eps):
         return batchnorm.batch_norm_backward_eval(dy, x, gamma, running_mean, running_var, eps)
 
-    def im2col(self, x, kh, kw, sh, sw, ph, pw):
-        return im2col.im2col(x, kh, kw, sh, sw, ph, pw)
+    def im2col(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+        return im2col.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw)
 
-    def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw):
-        return im2col.col2im(cols, x_shape, kh, kw, sh, sw, ph, pw)
+    def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
+        return im2col.col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
 
-    def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        return pooling.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+    def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1, ceil_mode=False):
+        return pooling.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode)
 
     def max_pool2d_backward(self, dy, argmax, x_shape):
         return pooling.max_pool2d_backward(dy, argmax, x_shape)
 
-    def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw):
-        return pooling.avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw)
+    def avg_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, ceil_mode=False,
+                           count_include_pad=True, divisor_override=None):
+        return pooling.avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw, ceil_mode,
+                                          count_include_pad, divisor_override)
 
-    def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw):
-        return pooling.avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw)
+    def avg_pool2d_backward(self, dy, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode=False,
+                            count_include_pad=True, divisor_override=None):
+        return pooling.avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode,
+                                           count_include_pad, divisor_override)
 
     def softmax_cross_entropy_forward(self, logits, labels):
         return softmax_ce.softmax_cross_entropy_forward(logits, labels)

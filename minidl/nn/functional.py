@@ -6,12 +6,12 @@ and the offending shape or value, then applies autograd ops from
 ``minidl.ops`` (or a composition of tensor functions); the layers in
 ``minidl.nn`` call these and check nothing twice.
 
-This file holds the linear and convolution layers, fixed-window pooling,
-padding and dropout, and gathers the families that live in files of their
-own: activations (functional_activation.py), losses (functional_loss.py),
-normalisation (functional_normalization.py), adaptive pooling and
-interpolation (functional_resampling.py) and embedding
-(functional_embedding.py).
+This file holds the linear layer, padding and dropout, and gathers the
+families that live in files of their own: convolutions (functional_conv.py),
+fixed-window pooling (functional_pooling.py), activations
+(functional_activation.py), losses (functional_loss.py), normalisation
+(functional_normalization.py), adaptive pooling and interpolation
+(functional_resampling.py) and embedding (functional_embedding.py).
 """
 
 import warnings
@@ -26,11 +26,13 @@ from ..random import resolve_generator
 from ._validation import float_input, parameter
 from .functional_activation import (elu, gelu, hardtanh, leaky_relu, log_softmax, relu, sigmoid,
                                     silu, softmax, softplus, tanh)
+from .functional_conv import conv1d, conv2d, conv_transpose2d
 from .functional_embedding import embedding
 from .functional_loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                               cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                               smooth_l1_loss)
 from .functional_normalization import batch_norm, group_norm, layer_norm
+from .functional_pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_geometry
 from .functional_resampling import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 
 
@@ -52,77 +54,6 @@ def linear(input, weight, bias=None):
     leading = input.shape[:-1]
     flat = shape.reshape(input, -1, input.shape[-1])
     return shape.reshape(linalg.Linear.apply(flat, weight, bias), leading + (weight.shape[0],))
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-d convolution (cross-correlation, as PyTorch) of input (N, C, H, W) by
-    weight (out_channels, C, kh, kw) -> (N, out_channels, OH, OW), with
-    ``OH = (H + 2 * padding - kh) // stride + 1``."""
-    op = "conv2d"
-    float_input(op, input)
-    float_input(op, weight, "weight")
-    _checks.same_dtype(op, input, weight, "weight")
-    _checks.same_device(op, input, weight, "weight")
-    if input.ndim != 4:
-        raise RuntimeError(f"{op}: expected input of shape (N, C, H, W), got {input.shape}")
-    if weight.ndim != 4 or weight.shape[1] != input.shape[1]:
-        raise RuntimeError(f"{op}: input {input.shape} does not match weight {weight.shape} "
-                           "(expected weight of shape (out_channels, C, kh, kw))")
-    stride = _checks.pair(op, "stride", stride, 1)
-    padding = _checks.pair(op, "padding", padding, 0)
-    if _checks.pair(op, "dilation", dilation, 1) != (1, 1) or _checks.integer(
-            op, "groups", groups, 1) != 1:
-        raise NotImplementedError(f"{op}: dilation and groups other than 1 are not "
-                                  "supported yet")
-    for size, k, p, axis in zip(input.shape[2:], weight.shape[2:], padding,
-                                ("height", "width")):
-        if k > size + 2 * p:
-            raise RuntimeError(f"{op}: kernel {weight.shape[2:]} is larger than the padded "
-                               f"input {input.shape[2:]} (padding {padding}) in {axis}")
-    if input.shape[0] == 0:
-        raise RuntimeError(f"{op}: empty batch, input shape {input.shape}")
-    bias = parameter(op, input, bias, "bias", (weight.shape[0],))
-    return nn_ops.Conv2d.apply(input, weight, bias, stride, padding)
-
-
-# ---- pooling ------------------------------------------------------------------
-def pool_geometry(op, kernel_size, stride, padding):
-    """(kernel, stride, padding) pairs of a pooling window; stride None means
-    the kernel size, and padding may be at most half the kernel (PyTorch's
-    rule). Layers check their arguments with this when they are built."""
-    kernel = _checks.pair(op, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _checks.pair(op, "stride", stride, 1)
-    padding = _checks.pair(op, "padding", padding, 0)
-    if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
-        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
-                           f"but got padding {padding} and kernel_size {kernel}")
-    return kernel, stride, padding
-
-
-def _pool_input(op, x, kernel_size, stride, padding):
-    float_input(op, x)
-    if x.ndim != 4:
-        raise RuntimeError(f"{op}: expected input of shape (N, C, H, W), got {x.shape}")
-    kernel, stride, padding = pool_geometry(op, kernel_size, stride, padding)
-    for size, k, p in zip(x.shape[2:], kernel, padding):
-        if k > size + 2 * p:
-            raise RuntimeError(f"{op}: kernel {kernel} is larger than the padded input "
-                               f"{x.shape[2:]} (padding {padding})")
-    if x.numel() == 0:
-        raise RuntimeError(f"{op}: empty input of shape {x.shape}")
-    return kernel, stride, padding
-
-
-def max_pool2d(input, kernel_size, stride=None, padding=0):
-    """The maximum of each window of (N, C, H, W); stride defaults to the kernel."""
-    kernel, stride, padding = _pool_input("max_pool2d", input, kernel_size, stride, padding)
-    return nn_ops.MaxPool2d.apply(input, kernel, stride, padding)
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0):
-    """The mean of each window of (N, C, H, W), zero padding counted."""
-    kernel, stride, padding = _pool_input("avg_pool2d", input, kernel_size, stride, padding)
-    return nn_ops.AvgPool2d.apply(input, kernel, stride, padding)
 
 
 # ---- padding --------------------------------------------------------------------------
@@ -275,8 +206,8 @@ __all__ = [
     "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh",
     "softmax", "log_softmax",
     # linear, convolution, pooling and resampling
-    "linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-    "adaptive_max_pool2d", "interpolate",
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "max_unpool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate",
     # normalisation, regularisation, embedding, padding
     "batch_norm", "layer_norm", "group_norm", "dropout", "dropout2d", "embedding", "pad",
     "one_hot",

@@ -76,31 +76,48 @@ def _linear(g, args, kwargs, out):
     g.node("Gemm", inputs, out, transB=1)
 
 
-def _window(kernel, stride, padding):
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    return {"kernel_shape": [kh, kw], "strides": [sh, sw], "pads": [ph, pw, ph, pw]}
+def _window(kernel, stride, padding, dilation=(1, 1)):
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    return {"kernel_shape": [kh, kw], "strides": [sh, sw], "pads": [ph, pw, ph, pw],
+            "dilations": [dh, dw]}
 
 
-def _conv2d(g, args, kwargs, out):
-    x, weight, bias, stride, padding = args
+def _conv_inputs(g, x, weight, bias):
     inputs = [g.value(x, 0), g.value(weight, 1)]
     if bias is not None:
         inputs.append(g.value(bias, 2))
-    g.node("Conv", inputs, out, group=1, dilations=[1, 1],
-           **_window(weight.shape[2:], stride, padding))
+    return inputs
+
+
+def _conv2d(g, args, kwargs, out):
+    x, weight, bias, stride, padding, dilation, groups = args
+    g.node("Conv", _conv_inputs(g, x, weight, bias), out, group=groups,
+           **_window(weight.shape[2:], stride, padding, dilation))
+
+
+def _conv_transpose2d(g, args, kwargs, out):
+    x, weight, bias, stride, padding, output_padding, dilation, groups = args
+    g.node("ConvTranspose", _conv_inputs(g, x, weight, bias), out, group=groups,
+           output_padding=list(output_padding),
+           **_window(weight.shape[2:], stride, padding, dilation))
 
 
 def _max_pool2d(g, args, kwargs, out):
-    x, kernel, stride, padding = args
+    x, kernel, stride, padding, dilation, ceil_mode, _ = args
     # minidl's padding never wins the maximum: ONNX pads with -inf too
-    g.node("MaxPool", [g.value(x, 0)], out, ceil_mode=0, **_window(kernel, stride, padding))
+    g.node("MaxPool", [g.value(x, 0)], out, ceil_mode=int(ceil_mode),
+           **_window(kernel, stride, padding, dilation))
 
 
 def _avg_pool2d(g, args, kwargs, out):
-    x, kernel, stride, padding = args
-    # minidl counts the zero padding in the divisor, as PyTorch's default
-    g.node("AveragePool", [g.value(x, 0)], out, ceil_mode=0, count_include_pad=1,
-           **_window(kernel, stride, padding))
+    x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = args
+    if divisor_override is not None:
+        raise UnsupportedOperatorError("AvgPool2d", "divisor_override (AveragePool always "
+                                       "divides by the window's size)")
+    attrs = _window(kernel, stride, padding)
+    del attrs["dilations"]  # AveragePool has them only from opset 19
+    g.node("AveragePool", [g.value(x, 0)], out, ceil_mode=int(ceil_mode),
+           count_include_pad=int(count_include_pad), **attrs)
 
 
 def _batch_norm_eval(g, args, kwargs, out):
@@ -254,6 +271,7 @@ CONVERTERS = {
     linalg.MatMul: _binary("MatMul"),
     linalg.Linear: _linear,
     nn_ops.Conv2d: _conv2d,
+    nn_ops.ConvTranspose2d: _conv_transpose2d,
     nn_ops.MaxPool2d: _max_pool2d,
     nn_ops.AvgPool2d: _avg_pool2d,
     nn_ops.BatchNormEval: _batch_norm_eval,

@@ -199,3 +199,48 @@ def test_small_planes(call, rng, geometry):
     np.testing.assert_allclose(call.col2im(c, x.shape, *geometry),
                                ref_col2im(c.astype(np.float64), x.shape, *geometry),
                                **tol(np.float32))
+
+
+# ------------------------------------------------------------------------ dilation
+DILATED = [  # (kh, kw, sh, sw, ph, pw, dh, dw)
+    (3, 3, 1, 1, 2, 2, 2, 2),
+    (2, 3, 2, 1, 1, 0, 3, 2),
+    (3, 2, 1, 2, 0, 1, 1, 3),
+]
+
+
+def ref_im2col_dilated(x, kh, kw, sh, sw, ph, pw, dh, dw):
+    n, c, h, w = x.shape
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), x.dtype)
+    xp[:, :, ph:ph + h, pw:pw + w] = x
+    cols = np.zeros((n, c, kh, kw, oh, ow), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                                  j * dw:j * dw + (ow - 1) * sw + 1:sw]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", DILATED)
+def test_dilated_im2col_and_its_adjoint(call, rng, geometry, dtype):
+    x = rng.standard_normal(X_SHAPE).astype(dtype)
+    cols = call.im2col(x, *geometry)
+    np.testing.assert_array_equal(cols, ref_im2col_dilated(x, *geometry))
+    c = rng.standard_normal(cols.shape).astype(dtype)
+    dx = call.col2im(c, X_SHAPE, *geometry)
+    # <im2col(x), c> == <x, col2im(c)>
+    np.testing.assert_allclose(np.sum(cols.astype(np.float64) * c),
+                               np.sum(x.astype(np.float64) * dx), **tol(dtype))
+
+
+def test_dilation_errors(call, rng):
+    x = rng.standard_normal(X_SHAPE)
+    with pytest.raises(ValueError, match="im2col: dh must be positive"):
+        call.im2col(x, 3, 3, 1, 1, 1, 1, 0, 1)
+    with pytest.raises(TypeError, match="im2col: dw must be an integer"):
+        call.im2col(x, 3, 3, 1, 1, 1, 1, 1, 1.5)
+    with pytest.raises(ValueError, match=r"im2col: kernel \(9, 3\) is larger"):
+        call.im2col(x, 3, 3, 1, 1, 0, 1, 4, 1)  # the dilated extent 9 > 7

@@ -292,3 +292,120 @@ def test_small_planes_with_a_tie(call, device, rng, geometry):
         with pytest.raises(ValueError, match="out of range"):
             call.max_pool2d_backward(dy[:1, :1, :2, :2], np.array([[[[0, 1], [2, 99]]]]),
                                      (1, 1, 4, 4))
+
+
+# ------------------------------------------- dilation, ceil_mode and the divisors
+def pool_out(size, k, s, p, d, ceil):
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def ref_max_pool_general(x, kh, kw, sh, sw, ph, pw, dh, dw, ceil):
+    """Transliteration of PyTorch's CPU max_pool2d loop with dilation and ceil_mode."""
+    n, c, h, w = x.shape
+    oh, ow = pool_out(h, kh, sh, ph, dh, ceil), pool_out(w, kw, sw, pw, dw, ceil)
+    y = np.empty((n, c, oh, ow), dtype=x.dtype)
+    idx = np.empty((n, c, oh, ow), dtype=np.int64)
+    for b in range(n):
+        for ch in range(c):
+            for r in range(oh):
+                for s in range(ow):
+                    h0, w0 = r * sh - ph, s * sw - pw
+                    h1 = min(h0 + (kh - 1) * dh + 1, h)
+                    w1 = min(w0 + (kw - 1) * dw + 1, w)
+                    while h0 < 0:
+                        h0 += dh
+                    while w0 < 0:
+                        w0 += dw
+                    best, best_idx = -np.inf, h0 * w + w0
+                    for hi in range(h0, h1, dh):
+                        for wi in range(w0, w1, dw):
+                            v = x[b, ch, hi, wi]
+                            if v > best or np.isnan(v):
+                                best, best_idx = v, hi * w + wi
+                    y[b, ch, r, s], idx[b, ch, r, s] = best, best_idx
+    return y, idx
+
+
+def ref_avg_pool_general(x, kh, kw, sh, sw, ph, pw, ceil, include, divisor):
+    """PyTorch's CPU avg_pool2d loop: the divisor of each window."""
+    n, c, h, w = x.shape
+    oh, ow = pool_out(h, kh, sh, ph, 1, ceil), pool_out(w, kw, sw, pw, 1, ceil)
+    y = np.empty((n, c, oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            h0, w0 = r * sh - ph, s * sw - pw
+            h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)
+            size = (h1 - h0) * (w1 - w0)
+            h0, w0, h1, w1 = max(h0, 0), max(w0, 0), min(h1, h), min(w1, w)
+            if divisor is not None:
+                d = divisor
+            else:
+                d = size if include else (h1 - h0) * (w1 - w0)
+            y[:, :, r, s] = x[:, :, h0:h1, w0:w1].astype(np.float64).sum((2, 3)) / d
+    return y
+
+
+GENERAL = [  # (kh, kw, sh, sw, ph, pw, dh, dw, ceil)
+    (3, 3, 2, 2, 1, 1, 1, 1, True),
+    (2, 2, 2, 2, 0, 0, 1, 1, True),
+    (3, 2, 2, 3, 1, 1, 2, 2, True),
+    (2, 3, 1, 2, 1, 1, 2, 1, False),
+    (2, 2, 3, 3, 1, 0, 3, 2, True),
+    (4, 3, 3, 2, 2, 1, 1, 1, True),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", GENERAL)
+def test_max_pool_dilation_and_ceil_mode(call, rng, geometry, dtype):
+    x = tie_heavy_input(rng, dtype)
+    kh, kw, sh, sw, ph, pw, dh, dw, ceil = geometry
+    y, idx = call.max_pool2d_forward(x, *geometry)
+    want_y, want_idx = ref_max_pool_general(x, *geometry)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(idx, want_idx)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(call.max_pool2d_backward(dy, idx, X_SHAPE),
+                               ref_max_pool_backward(dy, want_idx, X_SHAPE), **tol(dtype))
+
+
+@pytest.mark.parametrize("divisor", [None, 4, -3])
+@pytest.mark.parametrize("include", [True, False])
+@pytest.mark.parametrize("geometry", [g for g in GENERAL if g[6:8] == (1, 1)])
+def test_avg_pool_ceil_mode_and_divisors(call, rng, geometry, include, divisor):
+    x = rng.standard_normal(X_SHAPE)
+    window, ceil = geometry[:6], geometry[8]
+    y = call.avg_pool2d_forward(x, *window, ceil, include, divisor)
+    np.testing.assert_allclose(y, ref_avg_pool_general(x, *window, ceil, include, divisor),
+                               **tol(np.float64))
+    # the backward is the adjoint: <avg(x), dy> == <x, avg_backward(dy)>
+    dy = rng.standard_normal(y.shape)
+    dx = call.avg_pool2d_backward(dy, X_SHAPE, *window, ceil, include, divisor)
+    np.testing.assert_allclose(np.sum(y * dy), np.sum(x * dx), rtol=1e-12)
+
+
+def test_default_divisor_rounds_as_before(call, rng):
+    # the default divisor kh*kw is the product of the row and column factors
+    x = rng.standard_normal(X_SHAPE).astype(np.float32)
+    y = call.avg_pool2d_forward(x, 3, 3, 2, 2, 1, 1)
+    np.testing.assert_array_equal(y, call.avg_pool2d_forward(x, 3, 3, 2, 2, 1, 1, False, True,
+                                                             9))
+
+
+def test_option_errors(call, rng):
+    x = rng.standard_normal(X_SHAPE)
+    with pytest.raises(ValueError, match="max_pool2d_forward: dh must be positive"):
+        call.max_pool2d_forward(x, 2, 2, 1, 1, 0, 0, 0, 1)
+    with pytest.raises(TypeError, match="max_pool2d_forward: ceil_mode must be a bool"):
+        call.max_pool2d_forward(x, 2, 2, 1, 1, 0, 0, 1, 1, 1)
+    with pytest.raises(ValueError, match=r"max_pool2d_forward: pad \(2, 2\).*effective"):
+        call.max_pool2d_forward(x, 2, 2, 1, 1, 2, 2, 2, 1)
+    with pytest.raises(TypeError, match="avg_pool2d_forward: count_include_pad must be a bool"):
+        call.avg_pool2d_forward(x, 2, 2, 1, 1, 0, 0, False, 1)
+    with pytest.raises(ValueError, match="avg_pool2d_forward: divisor must be not zero"):
+        call.avg_pool2d_forward(x, 2, 2, 1, 1, 0, 0, False, True, 0)
+    with pytest.raises(TypeError, match="avg_pool2d_backward: divisor_override must be an int"):
+        call.avg_pool2d_backward(x[:, :, :6, :5], X_SHAPE, 2, 2, 1, 1, 0, 0, False, True, 2.0)
