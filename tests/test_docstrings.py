@@ -32,13 +32,6 @@ COMMON_KEYWORDS = frozenset({
     "pin_memory",
 })
 
-# Modules under active rework whose docstrings are completed with that work.
-# Temporary: empty this set once they are done, so they are checked too.
-TEMPORARILY_UNCHECKED_MODULES = frozenset({
-    "minidl.nn.functional", "minidl.nn.conv", "minidl.nn.pooling",
-})
-
-
 def _defined_in_minidl(obj):
     module = getattr(obj, "__module__", None) or ""
     return module == "minidl" or module.startswith("minidl.")
@@ -149,16 +142,12 @@ def _mentions(doc, name):
 
 def _checked_objects():
     """Every checked object once (a Tensor method is often the function of
-    the same name in ``minidl``; a layer inherits Module's methods), less
-    those of TEMPORARILY_UNCHECKED_MODULES."""
+    the same name in ``minidl``; a layer inherits Module's methods)."""
     seen = set()
     for qualified_name, obj, is_method in _public_objects_and_members():
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        module = getattr(obj.fget if isinstance(obj, property) else obj, "__module__", None)
-        if module in TEMPORARILY_UNCHECKED_MODULES:
-            continue
         yield qualified_name, obj, is_method
 
 
