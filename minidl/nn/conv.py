@@ -202,6 +202,9 @@ class ConvTranspose2d(_ConvNd):
                          True, output_padding, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input, output_size=None):
+        """The transposed convolution of ``input``; ``output_size`` (the wanted
+        (H, W), or a shape ending in it) picks the output padding that gives
+        it, as PyTorch (default: the layer's ``output_padding``)."""
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = transpose_output_padding(

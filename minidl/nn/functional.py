@@ -61,11 +61,13 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(input, pad, mode="constant", value=None):
-    """Pad (or crop, for negative amounts) the last ``len(pad) // 2`` dimensions:
-    ``pad = (left, right)`` for the last one, then ``(top, bottom)`` for the one
-    before, and so on, as PyTorch. Modes: 'constant' (``value``, default 0),
-    'reflect' (mirror without the edge), 'replicate' (repeat the edge),
-    'circular' (wrap around)."""
+    """Pad (or crop, for negative amounts) the last ``len(pad) // 2`` dimensions
+    of ``input``: ``pad = (left, right)`` for the last one, then ``(top,
+    bottom)`` for the one before, and so on, as PyTorch. ``mode``: 'constant'
+    (``value``, default 0; the default mode), 'reflect' (mirror without the
+    edge), 'replicate' (repeat the edge), 'circular' (wrap around).
+
+    Returns: a new Tensor with the padded (or cropped) shape."""
     _checks.tensor("pad", input)
     if not isinstance(pad, (tuple, list)) or len(pad) % 2 or not all(
             _checks.is_integer(p) for p in pad):
@@ -135,8 +137,18 @@ def _pad_dim(x, dim, before, after, mode, value):
 
 # ---- regularisation -----------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
-    """Each element zeroed with probability p in training, the others scaled by
-    1 / (1 - p); the identity otherwise."""
+    """Each element of ``input`` zeroed with probability p in training, the
+    others scaled by 1 / (1 - p); the identity otherwise.
+
+    Args:
+        input: a floating point Tensor of any shape.
+        p: the probability of an element being zeroed. Default: 0.5.
+        training: apply dropout (else return the input). Default: True.
+        inplace: overwrite the input. Default: False.
+        generator: a numpy Generator for the mask (minidl's addition).
+            Default: the global one.
+
+    Returns: a Tensor of the input's shape."""
     float_input("dropout", input)
     p = _checks.real("dropout", "p", p, 0, 1)
     rng = resolve_generator("dropout", generator)

@@ -139,9 +139,10 @@ def _zeros_after(x, extra):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-d convolution (cross-correlation, as PyTorch) over (N, C, L) or
-    unbatched (C, L), by weight (out_channels, C / groups, k); arguments as
-    ``conv2d`` with ints (or 1-tuples) for stride, padding and dilation.
+    """1-d convolution (cross-correlation, as PyTorch) of ``input`` (N, C, L)
+    or unbatched (C, L) by weight (out_channels, C / groups, k), plus ``bias``
+    (out_channels,) when given; the other arguments as ``conv2d``'s, with ints
+    (or 1-tuples) for stride, padding and dilation.
 
     Returns: (N, out_channels, OL) with
     ``OL = (L + 2 * padding - dilation * (k - 1) - 1) // stride + 1``."""

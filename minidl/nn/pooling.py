@@ -101,6 +101,9 @@ class MaxUnpool2d(Module):
         self.padding = _checks.pair(op, "padding", padding, 0)
 
     def forward(self, input, indices, output_size=None):
+        """Scatter ``input`` to the positions ``indices`` (from MaxPool2d with
+        return_indices=True) of a zero output of the default size, or of
+        ``output_size`` when given."""
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
 
