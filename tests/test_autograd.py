@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import minidl as mdl
+from minidl.tools import GradcheckError
+
 from helpers import t64
 
 
@@ -223,3 +225,23 @@ def test_comparisons_and_argmax(device):
 def test_unknown_device_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown device"):
         mdl.zeros(2, device="tpu")
+
+
+def test_gradcheck_fast_mode_checks_random_directions():
+    x = mdl.tensor(np.random.default_rng(0).standard_normal((3, 4)), dtype=mdl.float64,
+                   requires_grad=True)
+    assert mdl.gradcheck(lambda t: (t * t).sin(), x, fast_mode=True)
+
+    class SlightlyWrong(mdl.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return g * t * 2.001
+
+    with pytest.raises(GradcheckError, match="along random direction"):
+        mdl.gradcheck(SlightlyWrong.apply, x, fast_mode=True)
