@@ -295,6 +295,13 @@ def check_label_range(fn, lo, hi, n_classes):
         raise ValueError(f"{fn}: label {bad} is out of range [0, {n_classes})")
 
 
+def check_ignore_index(fn, ignore_index):
+    """An integer that fits int64 (the kernels compare labels with it as int64)."""
+    limits = np.iinfo(np.int64)
+    if as_int(fn, "ignore_index", ignore_index, limits.min) > limits.max:
+        raise ValueError(f"{fn}: ignore_index {ignore_index} does not fit in int64")
+
+
 def check_grad_losses(fn, grad_losses, probs):
     """grad_losses of probs' dtype and shape (N,)."""
     if grad_losses.dtype != probs.dtype:

@@ -25,8 +25,10 @@ def device_count():
 
 
 def synchronize():
-    """Wait for every queued GPU kernel to finish (no-op without a GPU)."""
+    """Wait for every queued GPU kernel to finish, and raise the error of a
+    failed check of device data (an out-of-range label or index) still
+    pending (no-op without a GPU)."""
     if is_available():
-        from numba import cuda
+        from .backend import get_backend
 
-        cuda.synchronize()
+        get_backend("cuda").synchronize()

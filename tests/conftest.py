@@ -92,3 +92,17 @@ def cuda_simulator():
 def rng():
     mdl.manual_seed(0)
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def no_device_error_left_pending():
+    """A failed check of device data (an out-of-range label on the GPU) raises
+    at the next read from the device: a test that provokes one must read it,
+    so that it cannot surface in a later test."""
+    yield
+    assertions = sys.modules.get("minidl.kernels.cuda.assertions")
+    if assertions is not None and assertions._pending:
+        try:
+            assertions.raise_pending()
+        except Exception as exc:
+            pytest.fail(f"the test left a device error pending: {exc!r}")

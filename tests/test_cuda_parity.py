@@ -134,23 +134,61 @@ def test_cross_entropy_and_dropout_layers(rng):
     assert set(np.unique(drop)) <= {0.0, 2.0}  # inverted dropout scale 1 / (1 - p)
 
 
-def test_cross_entropy_checks_labels_before_the_device_kernel(monkeypatch):
-    """Out-of-range labels, host or device, are refused before the CUDA kernel."""
-    backend = get_backend("cuda")
-    calls = []
-    real = backend.softmax_cross_entropy_forward
-    monkeypatch.setattr(backend, "softmax_cross_entropy_forward",
-                        lambda *args: calls.append(args) or real(*args))
-    logits = mdl.zeros(3, 4, device="cuda")
+def test_out_of_range_labels_raise_at_the_next_read_from_the_device():
+    """Labels on the device are not read back to check them: the error comes at
+    the next read (as PyTorch's device-side asserts), the kernel reads nothing
+    outside its arrays meanwhile, and the device stays usable afterwards."""
+    logits = mdl.zeros(3, 4, device="cuda", requires_grad=True)
     for labels, bad in ((np.array([0, 4, 1]), 4), (np.array([-1, 0, 1]), -1),
                         (mdl.tensor([0, 1, 9], device="cuda"), 9),
                         (mdl.tensor([-3, 0, 1], device="cuda"), -3)):
+        loss = F.cross_entropy(logits, labels)
+        loss.backward()  # runs: nothing is read back yet
         with pytest.raises(IndexError, match=rf"cross_entropy: target {bad} is out of bounds"):
-            F.cross_entropy(logits, labels)
-    assert calls == []
+            loss.item()
+    # the same for nll_loss, gather and embedding indices, and a synchronize
+    log_probs = mdl.zeros(3, 4, device="cuda")
+    F.nll_loss(log_probs, mdl.tensor([0, 7, 1], device="cuda"))
+    with pytest.raises(IndexError, match="nll_loss: target 7 is out of bounds"):
+        mdl.cuda.synchronize()
+    out = mdl.gather(log_probs, 1, mdl.tensor([[0], [5], [1]], device="cuda"))
+    with pytest.raises(IndexError, match="gather: index 5 is out of bounds for dimension 1"):
+        out.numpy()
+    F.embedding(mdl.tensor([2, -1], device="cuda"), mdl.ones(3, 2, device="cuda"))
+    with pytest.raises(IndexError, match="index -1 is out of bounds"):
+        print(log_probs)
+    # afterwards: nothing pending, the device gives right answers
     loss = F.cross_entropy(logits, mdl.tensor([0, 1, 3], device="cuda"))
-    assert len(calls) == 1
     close(loss.numpy(), np.float32(np.log(4.0)))
+    ignored = F.cross_entropy(logits, mdl.tensor([0, -100, 3], device="cuda"))
+    close(ignored.numpy(), np.float32(np.log(4.0)))
+
+
+def test_a_training_step_reads_nothing_back_from_the_device(monkeypatch):
+    """Forward, cross-entropy (labels checked), backward, gradient clipping and
+    an optimizer step queue kernels only: no copy to the host."""
+    from numba import cuda
+
+    mdl.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 4))
+    model.to("cuda")
+    opt = mdl.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = mdl.randn(5, 6, device="cuda")
+    labels = mdl.tensor([0, 3, 1, 2, -100], device="cuda")
+    reads = []
+    array_type = type(cuda.to_device(np.zeros(1)))  # the simulator's or the GPU's
+    copy_to_host = array_type.copy_to_host
+    monkeypatch.setattr(array_type, "copy_to_host",
+                        lambda self, *a, **k: reads.append(self.shape) or copy_to_host(
+                            self, *a, **k))
+    for _ in range(2):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), labels)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    assert reads == []
+    assert np.isfinite(loss.item()) and len(reads) >= 1  # the read itself is counted
 
 
 # --------------------------------------------------------------------------- training steps

@@ -92,7 +92,7 @@ def _kernel_calls():
     pooled, argmax = kernels.max_pool2d_forward(img, 3, 3, 1, 1, 1, 1)
     logits = rng.standard_normal((64, 10)).astype(np.float32)
     labels = rng.integers(0, 10, 64)
-    _, probs = kernels.softmax_cross_entropy_forward(logits, labels)
+    _, probs, _ = kernels.softmax_cross_entropy_forward(logits, labels, 3)  # 3: ignored
     return {
         "bn_nchw": lambda: kernels.batch_norm_forward_train(img, gamma, beta, 1e-5),
         "bn_nchw_backward": lambda: kernels.batch_norm_backward(y, img, gamma, mean, invstd),
@@ -107,9 +107,9 @@ def _kernel_calls():
         "avg_pool": lambda: kernels.avg_pool2d_forward(img, 3, 3, 2, 2, 1, 1),
         "avg_pool_backward": lambda: kernels.avg_pool2d_backward(
             kernels.avg_pool2d_forward(img, 3, 3, 2, 2, 1, 1), img.shape, 3, 3, 2, 2, 1, 1),
-        "softmax_ce": lambda: kernels.softmax_cross_entropy_forward(logits, labels),
+        "softmax_ce": lambda: kernels.softmax_cross_entropy_forward(logits, labels, 3),
         "softmax_ce_backward": lambda: kernels.softmax_cross_entropy_backward(
-            probs, labels, np.full(64, 1 / 64, np.float32)),
+            probs, labels, 3, np.full(64, 1 / 64, np.float32)),
         "relu": lambda: kernels.relu_backward(img, img - 0.1),
     }
 

@@ -106,13 +106,27 @@ def test_plain_cross_entropy_takes_the_fused_kernel(device, monkeypatch):
     labels = mdl.tensor(LABELS, device=device)
     fused = F.cross_entropy(x, labels)
     assert len(calls) == 1
-    F.cross_entropy(x, labels, ignore_index=3)            # an ignored label: composition
+    # an ignored label also takes the kernel (whether one is ignored is not read back)
+    ignoring = F.cross_entropy(x, labels, ignore_index=3)
+    assert len(calls) == 2
     F.cross_entropy(x, labels, mdl.ones(4, dtype=mdl.float64, device=device))
     F.cross_entropy(x, labels, label_smoothing=0.1)
-    assert len(calls) == 1
-    general = F.cross_entropy(x, labels, ignore_index=4)  # nothing ignored: the kernel again
     assert len(calls) == 2
+    general = F.cross_entropy(x, labels, ignore_index=4)
+    assert len(calls) == 3
     np.testing.assert_allclose(fused.numpy(), general.numpy())
+    # the same values as the composition (the weighted path), gradients included
+    composed = F.cross_entropy(x, labels, mdl.ones(4, dtype=mdl.float64, device=device),
+                               ignore_index=3)
+    np.testing.assert_allclose(ignoring.numpy(), composed.numpy(), rtol=1e-12)
+    for reduction in ("mean", "sum", "none"):
+        grads = []
+        for weight in (None, mdl.ones(4, dtype=mdl.float64, device=device)):
+            leaf = mdl.tensor(LOGITS, device=device, requires_grad=True)
+            loss = F.cross_entropy(leaf, labels, weight, ignore_index=3, reduction=reduction)
+            loss.sum().backward()
+            grads.append(leaf.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)
 
 
 def test_regression_losses(device):

@@ -246,7 +246,7 @@ def test_shape_errors(device):
     with pytest.raises(IndexError, match="out of bounds"):
         x[5]
     with pytest.raises(IndexError, match="out of bounds"):
-        x[[0, 2]]
+        x[[0, 2]].numpy()  # a GPU raises at the read
     with pytest.raises(IndexError, match="Dimension out of range"):
         x.sum(axis=2)
 

@@ -2,7 +2,9 @@
 
 Owns the per-sample loss -log softmax(logits)[label] of (N, K) logits and integer labels,
 the softmax probabilities it saves for the backward pass, and that backward pass
-dlogits = (probs - onehot(labels)) * grad_losses[:, None].  Rows are independent; each
+dlogits = (probs - onehot(labels)) * grad_losses[:, None].  A row whose label equals
+``ignore_index`` has loss 0 and gradient 0, and does not count in ``n_kept``, the divisor
+of a mean.  Rows are independent; each
 is computed in float64 after subtracting its maximum, so logits of any finite magnitude
 (e.g. +-1e4) give finite losses and probabilities.
 The mirror file is ``kernels/cuda/softmax_ce.py``.
@@ -17,6 +19,7 @@ from ..checks import (
     check_float,
     check_grad_losses,
     check_has_classes,
+    check_ignore_index,
     check_label_range,
     check_labels,
 )
@@ -31,7 +34,7 @@ __all__ = ["softmax_cross_entropy_forward", "softmax_cross_entropy_backward"]
 
 
 @numba.njit(nogil=True, cache=True, fastmath=False)
-def _softmax_ce_forward_kernel(lo, hi, logits, labels, losses, probs):
+def _softmax_ce_forward_kernel(lo, hi, logits, labels, ignore_index, losses, probs):
     """Rows lo .. hi-1 (with scratch of their own); a row's result does not depend on
     how the rows are split between calls."""
     n_classes = logits.shape[1]
@@ -49,23 +52,28 @@ def _softmax_ce_forward_kernel(lo, hi, logits, labels, losses, probs):
             shifted_exp[k] = e
             total += e
         # loss = logsumexp(row) - row[label], both taken relative to row_max
-        losses[r] = math.log(total) - (np.float64(row[labels[r]]) - row_max)
+        label = labels[r]
+        if label == ignore_index:
+            losses[r] = 0.0
+        else:
+            losses[r] = math.log(total) - (np.float64(row[label]) - row_max)
         out = probs[r]
         for k in range(n_classes):
             out[k] = shifted_exp[k] / total
 
 
 @numba.njit(nogil=True, cache=True, fastmath=False)
-def _softmax_ce_backward_kernel(lo, hi, probs, labels, grad_losses, dlogits):
+def _softmax_ce_backward_kernel(lo, hi, probs, labels, ignore_index, grad_losses, dlogits):
     n_rows, n_classes = probs.shape
     for r in range(lo, hi):
-        g = np.float64(grad_losses[r])
+        label = labels[r]
+        g = np.float64(grad_losses[r]) if label != ignore_index else 0.0
         src = probs[r]
         out = dlogits[r]
         for k in range(n_classes):
             out[k] = np.float64(src[k]) * g
-        label = labels[r]
-        out[label] = (np.float64(src[label]) - 1.0) * g
+        if label != ignore_index:
+            out[label] = (np.float64(src[label]) - 1.0) * g
 
 
 # ------------------------------------------------------------------------- launchers
@@ -79,38 +87,47 @@ def _probs_input(fn, name, a):
     return contiguous(a)
 
 
-def _labels_input(fn, labels, n_rows, n_classes):
-    """Labels as C-contiguous int64 (N,), every value in [0, K)."""
+def _labels_input(fn, labels, n_rows, n_classes, ignore_index):
+    """Labels as C-contiguous int64 (N,), every value in [0, K) or equal to
+    ``ignore_index``; also the number of labels not ignored."""
     check_array(fn, "labels", labels)
     check_labels(fn, labels, n_rows)
+    check_ignore_index(fn, ignore_index)
+    kept = labels[labels != ignore_index]
     # range-check before the int64 conversion, which would wrap huge unsigned values
-    check_label_range(fn, *int_range(labels), n_classes)
-    return np.ascontiguousarray(labels, dtype=np.int64)
+    if kept.size:
+        check_label_range(fn, *int_range(kept), n_classes)
+    return np.ascontiguousarray(labels, dtype=np.int64), kept.size
 
 
-def softmax_cross_entropy_forward(logits, labels):
-    """logits (N, K) float32/float64, labels (N,) integers in [0, K) ->
-    (losses (N,), probs (N, K)), both in logits' dtype."""
+def softmax_cross_entropy_forward(logits, labels, ignore_index):
+    """logits (N, K) float32/float64, labels (N,) integers in [0, K) or equal to
+    ``ignore_index`` -> (losses (N,), probs (N, K), n_kept), the first two in
+    logits' dtype, ``n_kept`` (the number of labels not ignored) a 0-d array of
+    it."""
     fn = "softmax_cross_entropy_forward"
     logits = _probs_input(fn, "logits", logits)
-    labels = _labels_input(fn, labels, *logits.shape)
+    labels, n_kept = _labels_input(fn, labels, *logits.shape, ignore_index)
     losses = np.empty(logits.shape[0], dtype=logits.dtype)
     probs = memory.empty_like(logits)
     threads.parallel_for(_softmax_ce_forward_kernel, logits.shape[0],
-                         (logits, labels, losses, probs), 2 * logits.size)
-    return losses, probs
+                         (logits, labels, np.int64(ignore_index), losses, probs),
+                         2 * logits.size)
+    return losses, probs, np.array(n_kept, dtype=logits.dtype)
 
 
-def softmax_cross_entropy_backward(probs, labels, grad_losses):
+def softmax_cross_entropy_backward(probs, labels, ignore_index, grad_losses):
     """probs (N, K) from the forward, labels (N,), grad_losses (N,) of probs' dtype ->
-    dlogits (N, K) = (probs - onehot(labels)) * grad_losses[:, None]."""
+    dlogits (N, K) = (probs - onehot(labels)) * grad_losses[:, None], rows whose
+    label is ``ignore_index`` zero."""
     fn = "softmax_cross_entropy_backward"
     probs = _probs_input(fn, "probs", probs)
-    labels = _labels_input(fn, labels, *probs.shape)
+    labels, _ = _labels_input(fn, labels, *probs.shape, ignore_index)
     check_array(fn, "grad_losses", grad_losses)
     check_grad_losses(fn, grad_losses, probs)
     grad_losses = np.ascontiguousarray(grad_losses)
     dlogits = memory.empty_like(probs)
     threads.parallel_for(_softmax_ce_backward_kernel, probs.shape[0],
-                         (probs, labels, grad_losses, dlogits), 2 * probs.size)
+                         (probs, labels, np.int64(ignore_index), grad_losses, dlogits),
+                         2 * probs.size)
     return dlogits

@@ -38,10 +38,11 @@ import numbers
 import numpy as np
 from numba import cuda
 
+from . import assertions
 from .config import MAX_DIMS, SIMULATOR, THREADS_PER_BLOCK, blocks_for, jit, launch
 
 __all__ = [
-    "from_numpy", "to_numpy", "full", "arange", "astype", "copy",
+    "from_numpy", "to_numpy", "synchronize", "full", "arange", "astype", "copy",
     "reshape", "transpose", "broadcast_to", "getitem", "getitem_backward", "concatenate",
     "copy_",
 ]
@@ -415,9 +416,16 @@ def from_numpy(array, dtype=None):
 def to_numpy(x):
     if not is_device_array(x):
         raise TypeError(f"to_numpy: expected a CUDA device array, got {type(x).__name__}")
+    assertions.raise_pending()  # a failed check of earlier device data comes first
     if not x.is_c_contiguous():
         x = contiguous(x)
     return x.copy_to_host()
+
+
+def synchronize():
+    """Wait for every queued kernel; raise the error of a failed device check."""
+    cuda.synchronize()
+    assertions.raise_pending()
 
 
 def full(shape, value, dtype):

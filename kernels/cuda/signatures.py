@@ -183,9 +183,9 @@ def _nn():
         for labels in (np.int64, np.int32, np.uint8):
             yield Target(f"softmax_ce_forward[{dtype},{np.dtype(labels)}]",
                          softmax_ce._forward_kernel,
-                         (a, arr(labels), a, a, I64, I64, I64), False)
+                         (a, arr(labels), I64, a, a, a, I64, I64, I64), False)
             yield Target(f"softmax_ce_backward[{dtype},{np.dtype(labels)}]",
-                         softmax_ce._backward_kernel, (a, arr(labels), a, a, I64), False)
+                         softmax_ce._backward_kernel, (a, arr(labels), I64, a, a, I64), False)
         yield Target(f"sgd[{dtype}]", optim._sgd_kernel,
                      (a, a, a, F64, F64, F64, F64, BOOL, BOOL, BOOL), False)
         yield Target(f"adam[{dtype}]", optim._adam_kernel, (a, a, a, a) + (F64,) * 7, False)
@@ -203,6 +203,14 @@ def _indexing_scan_sort():
         yield Target(f"put[{dtype}]", indexing.put_kernel, (a, i64, a), free)
         if dtype in indexing.ATOMIC_DTYPES:
             yield Target(f"put_add[{dtype}]", indexing.put_add_kernel, (a, i64, a), free)
+        # the deferred range checks (see assertions): int64 and float64 tables
+        if dtype.kind in "iu":
+            yield Target(f"int_range[{dtype}]", indexing.int_range_kernel,
+                         (a, I64, I64, I64, BOOL, from_dtype(np.dtype(np.int64))[:, ::1], I64),
+                         free)
+        elif dtype.kind == "f":
+            yield Target(f"float_range[{dtype}]", indexing.float_range_kernel,
+                         (a, F64, F64, from_dtype(np.dtype(np.float64))[:, ::1], I64), False)
         if dtype != np.bool_:
             yield Target(f"scan[{dtype}]", scan.scan_kernel,
                          (a, a, I64, I64, scalar(dtype), BOOL), free)

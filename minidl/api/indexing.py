@@ -109,22 +109,32 @@ def _int_tensor(op, index, name="index"):
     return index
 
 
+def check_values_in_range(tensor, low, high, make_error, skip=None):
+    """Raise ``make_error(bad)`` unless every value of ``tensor`` lies in
+    [low, high] (those equal to ``skip`` excepted; NaN is out of range).
+
+    On the CPU the error comes at once.  On a GPU it comes at the next read
+    from the device (``.item()``, ``.numpy()``, printing, ``synchronize()``),
+    as PyTorch's device-side asserts do: reading the values back here would
+    stall every training step.  Until then, the kernels that use the values
+    skip those out of range (nothing outside an array is read or written)."""
+    get_backend(tensor.device).check_range(tensor._data, low, high, skip, make_error)
+
+
 def _checked_range(op, index, size, dim, allow_negative):
     """``index`` (a Tensor) as int64, negatives wrapped when allowed, after a
-    bounds check (one small read of its extremes)."""
+    bounds check (see ``check_values_in_range``)."""
+    def out_of_bounds(bad):
+        return IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                          f"{size}")
+
+    check_values_in_range(index, -size if allow_negative else 0, size - 1, out_of_bounds)
     backend = get_backend(index.device)
     raw = index._data
     if raw.dtype != np.int64:
         raw = backend.astype(raw, np.int64)
-    if index.numel():
-        low = int(backend.to_numpy(backend.neg(backend.max(backend.neg(raw), None, False))))
-        high = int(backend.to_numpy(backend.max(raw, None, False)))
-        bad = low if low < (-size if allow_negative else 0) else high if high >= size else None
-        if bad is not None:
-            raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
-                             f"{size}")
-        if allow_negative and low < 0:
-            raw = backend.where(backend.compare("lt", raw, 0), backend.add(raw, size), raw)
+    if allow_negative and index.numel():
+        raw = backend.where(backend.compare("lt", raw, 0), backend.add(raw, size), raw)
     return raw
 
 

@@ -46,7 +46,13 @@ class Backend(ABC):
 
     @abstractmethod
     def to_numpy(self, x):
-        """Host ``numpy.ndarray`` with the values of ``x``."""
+        """Host ``numpy.ndarray`` with the values of ``x``; first raises the
+        error of any failed ``check_range`` still pending."""
+
+    @abstractmethod
+    def synchronize(self):
+        """Wait for all queued work; raise the error of a failed pending
+        ``check_range``."""
 
     @abstractmethod
     def full(self, shape, value, dtype):
@@ -278,12 +284,15 @@ class Backend(ABC):
         """Gradient of average pooling."""
 
     @abstractmethod
-    def softmax_cross_entropy_forward(self, logits, labels):
-        """(per-sample losses (N,), softmax probabilities (N, K))."""
+    def softmax_cross_entropy_forward(self, logits, labels, ignore_index):
+        """(per-sample losses (N,), softmax probabilities (N, K), the number of
+        labels not equal to ``ignore_index`` as a 0-d array of logits' dtype);
+        a row whose label is ``ignore_index`` has loss 0."""
 
     @abstractmethod
-    def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
-        """(probs - onehot(labels)) * grad_losses[:, None]."""
+    def softmax_cross_entropy_backward(self, probs, labels, ignore_index, grad_losses):
+        """(probs - onehot(labels)) * grad_losses[:, None], rows whose label is
+        ``ignore_index`` zero."""
 
     # ---- products, running sums, ordering ----------------------------------
     @abstractmethod
@@ -319,6 +328,19 @@ class Backend(ABC):
         """A copy of ``x`` with ``values`` (an array or scalar broadcast to the
         shape of ``positions``) written at ``positions``, or added there when
         ``accumulate`` (repeated positions add up)."""
+
+    @abstractmethod
+    def check_range(self, values, low, high, skip, make_error):
+        """Raise ``make_error(bad)`` unless every one of ``values`` lies in
+        [low, high] (those equal to ``skip``, when not None, excepted; NaN is
+        out of range); ``bad`` is the smallest value below the range, else the
+        largest above it, else NaN.  Integers compare as int64.
+
+        The CPU raises at once.  A GPU backend must not read device data back
+        for it (that would stall a training step): it may raise at its next
+        ``to_numpy`` or ``synchronize`` instead, as PyTorch's device-side
+        asserts do, and its kernels must never read or write outside their
+        arrays for values that fail the check."""
 
     # ---- optimizer updates, in place on parameters and state --------------
     @abstractmethod

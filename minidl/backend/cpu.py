@@ -55,6 +55,9 @@ class CpuBackend(Backend):
     def to_numpy(self, x):
         return layout.to_numpy(x)
 
+    def synchronize(self):
+        return layout.synchronize()
+
     def full(self, shape, value, dtype):
         return layout.full(shape, value, dtype)
 
@@ -219,11 +222,12 @@ class CpuBackend(Backend):
         return pooling.avg_pool2d_backward(dy, x_shape, kh, kw, sh, sw, ph, pw, ceil_mode,
                                            count_include_pad, divisor_override)
 
-    def softmax_cross_entropy_forward(self, logits, labels):
-        return softmax_ce.softmax_cross_entropy_forward(logits, labels)
+    def softmax_cross_entropy_forward(self, logits, labels, ignore_index):
+        return softmax_ce.softmax_cross_entropy_forward(logits, labels, ignore_index)
 
-    def softmax_cross_entropy_backward(self, probs, labels, grad_losses):
-        return softmax_ce.softmax_cross_entropy_backward(probs, labels, grad_losses)
+    def softmax_cross_entropy_backward(self, probs, labels, ignore_index, grad_losses):
+        return softmax_ce.softmax_cross_entropy_backward(probs, labels, ignore_index,
+                                                         grad_losses)
 
     # ---- products, running sums, ordering ----------------------------------
     def prod(self, x, axis, keepdims):
@@ -247,6 +251,9 @@ class CpuBackend(Backend):
 
     def put(self, x, positions, values, accumulate):
         return indexing.put(x, positions, values, accumulate)
+
+    def check_range(self, values, low, high, skip, make_error):
+        return indexing.check_range(values, low, high, skip, make_error)
 
     # ---- optimizer updates, in place on parameters and state --------------
     def sgd_step_(self, param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov,

@@ -87,18 +87,13 @@ def _check_class_target(op, input, target, class_dim):
 
 
 def _check_labels(op, target, n_classes, ignore_index):
-    """Every label in [0, n_classes) or equal to ``ignore_index`` (one host
-    copy of the labels: an out-of-range label must never reach a kernel).
-    Returns whether some label is ignored."""
-    host = target.numpy()  # no detached copy: a tensor's numpy() reads any device
-    ignored = host == ignore_index
-    labels = host[~ignored]
-    if labels.size:
-        low, high = int(labels.min()), int(labels.max())
-        if low < 0 or high >= n_classes:
-            raise IndexError(f"{op}: target {low if low < 0 else high} is out of bounds for "
-                             f"{n_classes} classes")
-    return bool(ignored.any())
+    """Every label in [0, n_classes) or equal to ``ignore_index``: on the CPU
+    checked at once, on a GPU at the next read from it (the kernels that use
+    the labels never read outside their arrays meanwhile)."""
+    def out_of_bounds(bad):
+        return IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes")
+
+    indexing.check_values_in_range(target, 0, n_classes - 1, out_of_bounds, skip=ignore_index)
 
 
 def _weight_along(weight, class_dim, ndim):
@@ -212,11 +207,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                             class_dim)
     _check_class_target(op, input, target, class_dim)
     _not_differentiable(op, weight, "weight")
-    some_ignored = _check_labels(op, target, n_classes, ignore_index)
-    plain = (input.ndim == 2 and weight is None and smoothing == 0 and not some_ignored
-             and input.shape[0] > 0)
+    _check_labels(op, target, n_classes, ignore_index)
+    plain = input.ndim == 2 and weight is None and smoothing == 0 and input.shape[0] > 0
     if plain:
-        return nn_ops.SoftmaxCrossEntropy.apply(input, target._data, reduction)
+        return nn_ops.SoftmaxCrossEntropy.apply(input, target._data, reduction, ignore_index)
     batched_input, batched_target = _batched(input, target, class_dim)
     log_probs = log_softmax(batched_input, 1)
     loss, w = _nll(log_probs, batched_target, weight, ignore_index, reduction, 1)
@@ -426,12 +420,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     weight = _broadcast_weight(op, weight, input)
     _not_differentiable(op, weight, "weight")
     for name, value in (("input", input), ("target", target)):
-        if value.numel():
-            low = float(reduce_.amin(value.detach()).item())
-            high = float(reduce_.amax(value.detach()).item())
-            if not (0 <= low and high <= 1):
-                raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1, "
-                                   f"got values in [{low}, {high}]")
+        # checked at once on the CPU, at the next read from a GPU
+        indexing.check_values_in_range(
+            value, 0.0, 1.0, lambda bad, name=name: RuntimeError(
+                f"{op}: all elements of {name} should be between 0 and 1, found {bad}"))
     losses = loss_ops.BinaryCrossEntropy.apply(input, target, weight)
     return reduced(losses, reduction)
 

@@ -174,14 +174,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if min(out_hw) <= 0:
         raise RuntimeError(f"{op}: output size {out_hw} is empty for input {input.shape}")
     plane = out_hw[0] * out_hw[1]
-    if indices.numel():
-        # read on the host: an index outside the plane would write out of bounds
-        values = indices.detach().cpu().numpy()
-        low, high = int(values.min()), int(values.max())
-        if low < 0 or high >= plane:
-            bad = low if low < 0 else high
-            raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are "
-                               f"of size {out_hw[0]}x{out_hw[1]})")
+    index_api.check_values_in_range(
+        indices, 0, plane - 1,
+        lambda bad: RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are "
+                                 f"of size {out_hw[0]}x{out_hw[1]})"))
     lead = input.shape[:-2]
     flat_values = shape.reshape(input, *lead, -1)
     flat_indices = shape.reshape(indices, *lead, -1)

@@ -266,22 +266,25 @@ class BatchNormEval(BackendFunction):
 
 
 class SoftmaxCrossEntropy(BackendFunction):
-    """Mean (or summed) cross-entropy of softmax(logits) against class labels."""
+    """Cross-entropy of softmax(logits) against class labels, per sample, summed
+    or averaged over the labels not equal to ``ignore_index`` (the mean of none
+    is nan, as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx, logits, labels, reduction):
+    def forward(ctx, logits, labels, reduction, ignore_index):
         be = ctx.backend
-        losses, probs = be.softmax_cross_entropy_forward(logits, labels)
-        ctx.save_for_backward(probs, labels)
+        losses, probs, n_kept = be.softmax_cross_entropy_forward(logits, labels, ignore_index)
+        ctx.save_for_backward(probs, labels, n_kept)
         ctx.reduction = reduction
+        ctx.ignore_index = ignore_index
         if reduction == "none":
             return losses
         total = be.sum(losses, None, False)
-        return be.mul(total, 1.0 / losses.shape[0]) if reduction == "mean" else total
+        return be.div(total, n_kept) if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx, grad):
-        probs, labels = ctx.saved
+        probs, labels, n_kept = ctx.saved
         be = ctx.backend
         n = probs.shape[0]
         if ctx.reduction == "none":
@@ -289,9 +292,10 @@ class SoftmaxCrossEntropy(BackendFunction):
         else:
             # every sample's loss gets the same gradient: ones times the (0-d) gradient
             # of the total (a broadcast view would be copied by the kernel anyway)
-            scale = be.mul(grad, 1.0 / n) if ctx.reduction == "mean" else grad
+            scale = be.div(grad, n_kept) if ctx.reduction == "mean" else grad
             grad_losses = be.mul(be.full((n,), 1, probs.dtype), scale)
-        return be.softmax_cross_entropy_backward(probs, labels, grad_losses), None, None
+        return (be.softmax_cross_entropy_backward(probs, labels, ctx.ignore_index, grad_losses),
+                None, None, None)
 
 
 class LogSoftmax(BackendFunction):

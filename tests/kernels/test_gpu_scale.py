@@ -102,11 +102,16 @@ def test_batch_norm_chunk_grid(call, rng, shape):
 def test_softmax_cross_entropy_rows(call, rng, n, k):
     logits = rng.standard_normal((n, k))
     labels = rng.integers(0, k, n)
-    losses, probs = call.softmax_cross_entropy_forward(logits, labels)
+    labels[::7] = -100  # ignored rows too
+    losses, probs, n_kept = call.softmax_cross_entropy_forward(logits, labels, -100)
+    kept = labels != -100
+    assert n_kept == kept.sum()
     shifted = logits - logits.max(axis=1, keepdims=True)
     ref_probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     close(probs, ref_probs, rtol=1e-10)
-    close(losses, -np.log(ref_probs[np.arange(n), labels]), rtol=1e-10)
+    rows = np.arange(n)[kept]
+    close(losses[kept], -np.log(ref_probs[rows, labels[kept]]), rtol=1e-10)
+    assert not losses[~kept].any()
 
 
 def test_strided_operands_and_destinations(backend, rng):

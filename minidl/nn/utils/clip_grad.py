@@ -43,13 +43,14 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     with no_grad():
         norms = [norm(g.detach(), norm_type) for g in grads]
         total = norm(stack([n.to(grads[0].device) for n in norms]), norm_type)
-        value = total.item()
-        if error_if_nonfinite and not math.isfinite(value):
+        # only error_if_nonfinite reads the norm back: the scaling stays on the
+        # device, as in PyTorch (a nan norm makes every gradient nan)
+        if error_if_nonfinite and not math.isfinite(total.item()):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                                "`parameters` is non-finite, so it cannot be clipped")
-        coefficient = min(max_norm / (value + 1e-6), 1.0)
+        coefficient = (max_norm / (total + 1e-6)).clamp(max=1.0)
         for g in grads:
-            g.mul_(coefficient)
+            g.mul_(coefficient.to(g.device))
     return total
 
 
