@@ -275,6 +275,11 @@ def view_of_index(shape, index, strides=None):
     ``shape`` and element ``strides`` (C-contiguous when None) and a basic index."""
     strides = contiguous_strides(shape) if strides is None else strides
     probe = _probe(shape, strides)
+    index = index if isinstance(index, tuple) else (index,)
+    if not any(part is Ellipsis for part in index):
+        # an index of integers only would give a NumPy scalar (a copy, at an address of
+        # its own); with an Ellipsis NumPy returns a 0-d view of the probe instead
+        index = index + (Ellipsis,)
     sub = probe[index]
     offset, sub_strides = _offset_and_strides(sub, probe)
     return tuple(sub.shape), offset, sub_strides

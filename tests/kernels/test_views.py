@@ -34,6 +34,18 @@ def test_views_see_later_writes_to_the_base(device):
     assert t._version is x._version
 
 
+def test_integer_indices_give_zero_dim_views(device):
+    """x[i] of a 1-d tensor and x[i, j] of a 2-d one are 0-d views of the element."""
+    y = mdl.tensor([5, 6, 7], device=device)
+    assert y[1].shape == () and y[1].item() == 6 and y[-1].item() == 7
+    x = mdl.arange(12.0, device=device).reshape(3, 4)
+    element = x[2, 1]
+    assert element.item() == 9.0 and x[1][3].item() == 7.0 and x[..., 2][1].item() == 6.0
+    element.fill_(-1)  # writes through to the base, as in PyTorch
+    assert x[2].tolist() == [8.0, -1.0, 10.0, 11.0]
+    assert (element * 2).item() == -2.0
+
+
 def test_copy_into_a_strided_view_and_ops_on_views(device):
     x = mdl.zeros(4, 5, device=device, dtype=mdl.float64)
     src = mdl.tensor(np.arange(10, dtype=np.float64).reshape(5, 2), device=device)
