@@ -104,10 +104,11 @@ class Conv2d(BackendFunction):
 def _direct(kh, kw, stride, dilation, groups):
     """Whether a convolution takes the direct kernels rather than im2col + a product.
 
-    Measured on the CPU (2 shared cores, batch 64, float32, medians of rounds with
-    the two paths interleaved) on the small Inception net's 3x3 stride-1 layers:
-    forward + backward took 0.47 to 0.82 of the im2col + BLAS time per layer, and
-    the whole training step 0.83 to 0.88 (47-63 ms down to 39-52 ms). Strided,
+    Measured on the CPU (2 shared cores, batch 64, float32, medians of 11 to 20
+    rounds with the two paths interleaved; benchmarks/conv_direct.py) on the small
+    Inception net's 3x3 stride-1 layers: forward + backward took 0.45 to 0.82 of
+    the im2col + BLAS time per layer, and the whole training step 0.82 to 0.88 of
+    its time in four runs (e.g. 75 ms down to 62 ms on a loaded machine). Strided,
     dilated, grouped convolutions and other kernel sizes were not measured, so
     they keep im2col (a first, unvectorised strided version of the direct kernels
     was 12x slower on the net's stride-2 stem)."""
