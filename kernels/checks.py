@@ -120,6 +120,37 @@ def conv_geometry(fn, shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
     return kh, kw, sh, sw, ph, pw, dh, dw, oh_size, ow_size
 
 
+def check_weight_shape(fn, weight_shape):
+    """``weight_shape`` as a tuple of 4 positive ints (O, C / groups, kh, kw)."""
+    try:
+        shape = tuple(operator.index(d) for d in weight_shape)
+    except TypeError:
+        raise TypeError(f"{fn}: weight_shape must be a tuple of 4 ints, "
+                        f"got {weight_shape!r}") from None
+    if len(shape) != 4 or min(shape) <= 0:
+        raise ValueError(f"{fn}: weight_shape must be (O, C / groups, kh, kw) of positive "
+                         f"sizes, got {shape}")
+    return shape
+
+
+def direct_conv_geometry(fn, x_shape, weight_shape, ph, pw, dh, dw, groups):
+    """Validate a stride-1 convolution of an (N, C, H, W) input by an (O, C / groups,
+    kh, kw) weight with zero padding (ph, pw) and dilation (dh, dw); return
+    (ph, pw, dh, dw, groups, OH, OW)."""
+    ph, pw = as_int(fn, "ph", ph, 0), as_int(fn, "pw", pw, 0)
+    dh, dw = as_int(fn, "dh", dh, 1), as_int(fn, "dw", dw, 1)
+    groups = as_int(fn, "groups", groups, 1)
+    _, n_chan, height, width = x_shape
+    n_out, group_chan, kh, kw = weight_shape
+    if n_out % groups or group_chan * groups != n_chan:
+        raise ValueError(f"{fn}: weight of shape {tuple(weight_shape)} with groups={groups} "
+                         f"does not fit an input of {n_chan} channels: expected O divisible "
+                         f"by groups and C / groups = {group_chan}")
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    _check_kernel_fits(fn, height, width, span_h, span_w, ph, pw)
+    return ph, pw, dh, dw, groups, height + 2 * ph - span_h + 1, width + 2 * pw - span_w + 1
+
+
 def pool_output_size(size, kernel, stride, pad, dilation, ceil_mode):
     """PyTorch's pooling output length along one axis: floor (or ceil) of
     (size + 2*pad - dilation*(kernel-1) - 1) / stride, plus 1; in ceil mode the

@@ -24,7 +24,7 @@ import pytest
 import minidl as mdl
 import minidl.functional as F
 from minidl import nn, optim
-from minidl.kernels.cpu import batchnorm, elementwise, im2col, pooling, softmax_ce
+from minidl.kernels.cpu import batchnorm, conv, elementwise, im2col, pooling, softmax_ce
 from minidl.data import ArrayDataset, DataLoader
 from minidl.optim import lr_scheduler
 from minidl.utils import data as tud
@@ -1476,7 +1476,8 @@ def _kernel_tripwire(name):
 @pytest.fixture
 def no_kernels(monkeypatch):
     """The CPU backend's Numba kernel launchers replaced by functions that fail the test."""
-    launchers = [(m, n) for m in (batchnorm, im2col, pooling, softmax_ce) for n in m.__all__]
+    launchers = [(m, n) for m in (batchnorm, im2col, conv, pooling, softmax_ce)
+                 for n in m.__all__]
     for module, name in launchers + [(elementwise, "relu"), (elementwise, "relu_backward")]:
         monkeypatch.setattr(module, name, _kernel_tripwire(name))
 

@@ -321,28 +321,43 @@ def test_max_unpool2d(device):
                    values.cpu().numpy())
 
 
-def test_default_pooling_and_convolution_calls_are_unchanged(device, monkeypatch):
-    """The default arguments take the primitives they took before the options
-    existed, one call each (the Inception network's path), forward and backward."""
+def _backend_calls(device, monkeypatch):
+    """The names of the backend primitives called from now on, in order."""
     from minidl.backend import get_backend
     from minidl.backend.base import Backend
 
     backend = get_backend(device)
-    x = t32(RNG.standard_normal((2, 3, 8, 8)), device)
-    w = t32(RNG.standard_normal((4, 3, 3, 3)), device, requires_grad=True)
-    b = t32(RNG.standard_normal(4), device, requires_grad=True)
     calls = []
     for name in Backend.__abstractmethods__:
         real = getattr(backend, name)
         monkeypatch.setattr(backend, name,
                             lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k))
-    y = F.avg_pool2d(F.max_pool2d(F.conv2d(x, w, b, 1, 1), 3, 2, 1), 2)
+    return calls
+
+
+def test_default_pooling_and_convolution_calls_are_unchanged(device, monkeypatch):
+    """The default arguments take the primitives they took before the options
+    existed, one call each, forward and backward: a strided convolution im2col and
+    a product, a 3x3 stride-1 one (the Inception network's) the direct primitives."""
+    x = t32(RNG.standard_normal((2, 3, 8, 8)), device)
+    w = t32(RNG.standard_normal((4, 3, 3, 3)), device, requires_grad=True)
+    b = t32(RNG.standard_normal(4), device, requires_grad=True)
+    calls = _backend_calls(device, monkeypatch)
+    y = F.avg_pool2d(F.max_pool2d(F.conv2d(x, w, b, 2, 1), 3, 2, 1), 2)
     assert calls == ["im2col", "reshape", "matmul", "reshape", "reshape", "add",
                      "max_pool2d_forward", "avg_pool2d_forward"]
     calls.clear()
     y.backward(mdl.ones(y.shape, device=device))
     assert calls == ["full", "avg_pool2d_backward", "max_pool2d_backward", "reshape",
                      "transpose", "matmul", "sum", "transpose", "reshape", "sum"]
+    x.requires_grad_()
+    w.grad = b.grad = None
+    calls.clear()
+    y = F.conv2d(x, w, b, 1, 1)
+    assert calls == ["conv2d_forward", "reshape", "add"]
+    calls.clear()
+    y.backward(mdl.ones(y.shape, device=device))
+    assert calls == ["full", "conv2d_input_grad", "conv2d_weight_grad", "sum"]
 
 
 def test_gradcheck_on_every_device(device):

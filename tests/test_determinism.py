@@ -89,6 +89,8 @@ def _kernel_calls():
     beta = rng.standard_normal(5).astype(np.float32)
     y, mean, _, invstd = kernels.batch_norm_forward_train(img, gamma, beta, 1e-5)
     cols = kernels.im2col(img, 3, 3, 2, 1, 1, 1)
+    planes = rng.standard_normal((16, 8, 14, 14)).astype(np.float32)  # parallel convolutions
+    weight = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
     pooled, argmax = kernels.max_pool2d_forward(img, 3, 3, 1, 1, 1, 1)
     logits = rng.standard_normal((64, 10)).astype(np.float32)
     labels = rng.integers(0, 10, 64)
@@ -102,6 +104,11 @@ def _kernel_calls():
             np.ones(200)),
         "im2col": lambda: kernels.im2col(img, 3, 3, 2, 1, 1, 1),
         "col2im": lambda: kernels.col2im(cols, img.shape, 3, 3, 2, 1, 1, 1),
+        "conv2d_forward": lambda: kernels.conv2d_forward(planes, weight, 1, 1, 1, 1, 1),
+        "conv2d_input_grad": lambda: kernels.conv2d_input_grad(planes, weight, planes.shape,
+                                                               1, 1, 1, 1, 1),
+        "conv2d_weight_grad": lambda: kernels.conv2d_weight_grad(planes, planes, weight.shape,
+                                                                 1, 1, 1, 1, 1),
         "max_pool": lambda: kernels.max_pool2d_forward(img, 3, 3, 1, 1, 1, 1),
         "max_pool_backward": lambda: kernels.max_pool2d_backward(pooled, argmax, img.shape),
         "avg_pool": lambda: kernels.avg_pool2d_forward(img, 3, 3, 2, 2, 1, 1),

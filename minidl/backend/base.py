@@ -8,16 +8,16 @@ To add a device, subclass :class:`Backend` and implement every method; a
 reader can compare two backends line by line because the names are the same.
 The CPU and CUDA backends are mirrors: each method delegates to the function
 of the same name in one family file of ``minidl.kernels.<device>``
-(elementwise, maths, reduce, layout, matmul, batchnorm, im2col, pooling, softmax_ce,
-optim, random), and the two backend files differ only in the device's name
-and imports.
+(elementwise, maths, reduce, layout, matmul, batchnorm, im2col, conv, pooling,
+softmax_ce, optim, random), and the two backend files differ only in the
+device's name and imports.
 
 Conventions shared by all primitives:
 - ``shape`` is a tuple of ints, ``dtype`` a ``numpy.dtype``.
 - ``axis`` is ``None`` (all axes) or a tuple of non-negative ints.
 - Functions ending in ``_`` modify their first argument in place.
 - Arguments have been validated by the caller: shapes agree, dtypes match.
-  The nn primitives (batch norm, im2col, pooling, cross-entropy) validate
+  The nn primitives (batch norm, im2col, convolution, pooling, cross-entropy) validate
   shapes and dtypes again before any compiled kernel runs, because a bad index
   in a kernel is a crash rather than an exception.  Values inside device
   arrays (labels, argmax, running_var) are checked where they are on the host;
@@ -261,6 +261,20 @@ class Backend(ABC):
     @abstractmethod
     def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
         """Adjoint of im2col: patch gradients summed back into (N, C, H, W)."""
+
+    @abstractmethod
+    def conv2d_forward(self, x, weight, ph, pw, dh, dw, groups):
+        """Stride-1 convolution (cross-correlation) of (N, C, H, W) by weight
+        (O, C / groups, kh, kw), zero padding (ph, pw), dilation (dh, dw):
+        (N, O, H + 2*ph - dh*(kh-1), W + 2*pw - dw*(kw-1))."""
+
+    @abstractmethod
+    def conv2d_input_grad(self, grad, weight, x_shape, ph, pw, dh, dw, groups):
+        """Gradient of conv2d_forward in its input, of shape ``x_shape``."""
+
+    @abstractmethod
+    def conv2d_weight_grad(self, grad, x, weight_shape, ph, pw, dh, dw, groups):
+        """Gradient of conv2d_forward in its weight, of shape ``weight_shape``."""
 
     @abstractmethod
     def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1, ceil_mode=False):

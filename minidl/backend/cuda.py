@@ -13,6 +13,7 @@ names the fix when it cannot.  Importing this module compiles nothing.
 
 from ..kernels.cuda import (
     batchnorm,
+    conv,
     elementwise,
     im2col,
     indexing,
@@ -194,6 +195,15 @@ class CudaBackend(Backend):
 
     def col2im(self, cols, x_shape, kh, kw, sh, sw, ph, pw, dh=1, dw=1):
         return im2col.col2im(cols, x_shape, kh, kw, sh, sw, ph, pw, dh, dw)
+
+    def conv2d_forward(self, x, weight, ph, pw, dh, dw, groups):
+        return conv.conv2d_forward(x, weight, ph, pw, dh, dw, groups)
+
+    def conv2d_input_grad(self, grad, weight, x_shape, ph, pw, dh, dw, groups):
+        return conv.conv2d_input_grad(grad, weight, x_shape, ph, pw, dh, dw, groups)
+
+    def conv2d_weight_grad(self, grad, x, weight_shape, ph, pw, dh, dw, groups):
+        return conv.conv2d_weight_grad(grad, x, weight_shape, ph, pw, dh, dw, groups)
 
     def max_pool2d_forward(self, x, kh, kw, sh, sw, ph, pw, dh=1, dw=1, ceil_mode=False):
         return pooling.max_pool2d_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode)

@@ -8,8 +8,8 @@ import pytest
 
 from minidl.backend.base import Backend
 
-FAMILIES = ["elementwise", "maths", "reduce", "layout", "matmul", "batchnorm", "im2col", "pooling",
-            "softmax_ce", "optim", "random", "indexing", "scan", "sort"]
+FAMILIES = ["elementwise", "maths", "reduce", "layout", "matmul", "batchnorm", "im2col", "conv",
+            "pooling", "softmax_ce", "optim", "random", "indexing", "scan", "sort"]
 
 
 def family(device, name):
