@@ -21,6 +21,11 @@ weights flipped and transposed (padding (kh-1)*dh - ph), so one kernel serves
 both.  The weight gradient is, per weight, a dot product over that same flat
 row of the output gradient (zero in the gaps) and the shifted input row.
 
+Non-finite values: the zero gaps take part in the products, so an inf or NaN
+in x (weight gradient) or in the weights (input gradient) also meets zeros
+there, and 0 * inf is NaN: an entry im2col + BLAS gives as +-inf can come out
+NaN.  Finite inputs give the same values either way.
+
 Work splits over images (forward) and over pairs of output channels (weight
 gradient); which pair or block an output channel falls in, and the images
 stacked together, depend only on the shapes, so results never depend on the
