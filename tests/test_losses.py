@@ -129,6 +129,17 @@ def test_plain_cross_entropy_takes_the_fused_kernel(device, monkeypatch):
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)
 
 
+def test_cross_entropy_with_every_label_ignored(device):
+    """As PyTorch: the mean of nothing is nan, the sum 0, and every gradient 0."""
+    for reduction, want in (("mean", np.nan), ("sum", 0.0), ("none", [0.0] * 5)):
+        leaf = mdl.tensor(LOGITS, device=device, requires_grad=True)
+        loss = F.cross_entropy(leaf, mdl.tensor([-100] * 5, device=device),
+                               reduction=reduction)
+        loss.sum().backward()
+        np.testing.assert_array_equal(loss.numpy(), want)
+        np.testing.assert_array_equal(leaf.grad.numpy(), np.zeros_like(LOGITS))
+
+
 def test_regression_losses(device):
     x, y = t64(X, device, False), t64(Y, device, False)
     d = X - Y

@@ -104,9 +104,10 @@ def _backward_kernel(probs, labels, ignore_index, grad_losses, dlogits, n_classe
             p -= 1.0
         if not (0 <= label < n_classes):
             p = math.nan
-        if label == ignore_index:
-            p = 0.0
-        dlogits[t] = p * float64(grad_losses[r])
+        if label == ignore_index:  # 0 whatever the row's gradient (inf when all are ignored)
+            dlogits[t] = 0.0
+        else:
+            dlogits[t] = p * float64(grad_losses[r])
 
 
 def _check_probs(fn, name, a):

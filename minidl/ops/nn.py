@@ -317,11 +317,15 @@ class SoftmaxCrossEntropy(BackendFunction):
         if reduction == "none":
             return losses
         total = be.sum(losses, None, False)
-        return be.div(total, n_kept) if reduction == "mean" else total
+        if reduction == "sum":
+            return total
+        # times the reciprocal, as a mean over all samples is computed elsewhere
+        ctx.inverse_kept = be.div(1.0, n_kept)
+        return be.mul(total, ctx.inverse_kept)
 
     @staticmethod
     def backward(ctx, grad):
-        probs, labels, n_kept = ctx.saved
+        probs, labels, _ = ctx.saved
         be = ctx.backend
         n = probs.shape[0]
         if ctx.reduction == "none":
@@ -329,7 +333,7 @@ class SoftmaxCrossEntropy(BackendFunction):
         else:
             # every sample's loss gets the same gradient: ones times the (0-d) gradient
             # of the total (a broadcast view would be copied by the kernel anyway)
-            scale = be.div(grad, n_kept) if ctx.reduction == "mean" else grad
+            scale = be.mul(grad, ctx.inverse_kept) if ctx.reduction == "mean" else grad
             grad_losses = be.mul(be.full((n,), 1, probs.dtype), scale)
         return (be.softmax_cross_entropy_backward(probs, labels, ctx.ignore_index, grad_losses),
                 None, None, None)
